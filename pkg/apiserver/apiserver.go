@@ -1,0 +1,132 @@
+/*
+Copyright The wardle-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package apiserver
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apiserver/pkg/registry/rest"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+
+	"github.com/wardle-example/wardle-apiserver/apis/wardle"
+	"github.com/wardle-example/wardle-apiserver/apis/wardle/v1alpha1"
+	"github.com/wardle-example/wardle-apiserver/apis/wardle/v1beta1"
+	"github.com/wardle-example/wardle-apiserver/pkg/embeddedetcd"
+	fischerstorage "github.com/wardle-example/wardle-apiserver/pkg/registry/wardle/fischer"
+	flunderstorage "github.com/wardle-example/wardle-apiserver/pkg/registry/wardle/flunder"
+)
+
+// ExtraConfig holds the wardle-specific part of the server configuration.
+type ExtraConfig struct {
+	// EmbeddedEtcd is the etcd running in this process, if any. The server
+	// closes it after it has stopped serving.
+	EmbeddedEtcd *embeddedetcd.Server
+	// InsecureServing, if set, serves the same API over plain HTTP on a
+	// loopback port, as a privileged local user.
+	InsecureServing *genericapiserver.DeprecatedInsecureServingInfo
+}
+
+// Config is the configuration of a wardle API server: the generic server's
+// recommended configuration plus ours.
+type Config struct {
+	GenericConfig *genericapiserver.RecommendedConfig
+	ExtraConfig   ExtraConfig
+}
+
+type completedConfig struct {
+	GenericConfig genericapiserver.CompletedConfig
+	ExtraConfig   *ExtraConfig
+}
+
+// CompletedConfig is a Config whose defaults are filled in. Only Complete
+// makes one, so New never sees a half-filled configuration.
+type CompletedConfig struct {
+	*completedConfig
+}
+
+// WardleServer is a GenericAPIServer serving the wardle.example.com group.
+type WardleServer struct {
+	GenericAPIServer *genericapiserver.GenericAPIServer
+
+	extra *ExtraConfig
+}
+
+// Complete fills in the fields the configuration leaves to defaults.
+func (cfg *Config) Complete() CompletedConfig {
+	return CompletedConfig{&completedConfig{
+		GenericConfig: cfg.GenericConfig.Complete(),
+		ExtraConfig:   &cfg.ExtraConfig,
+	}}
+}
+
+// New builds the GenericAPIServer and installs the wardle group on it.
+func (c CompletedConfig) New() (*WardleServer, error) {
+	genericServer, err := c.GenericConfig.New("wardle-apiserver", genericapiserver.NewEmptyDelegate())
+	if err != nil {
+		return nil, err
+	}
+	s := &WardleServer{GenericAPIServer: genericServer, extra: c.ExtraConfig}
+
+	apiGroupInfo, err := c.apiGroupInfo()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.GenericAPIServer.InstallAPIGroup(apiGroupInfo); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close releases what the configuration started before the server existed:
+// the embedded etcd. Run calls it when the server stops; call it yourself
+// only if the server never runs.
+func (s *WardleServer) Close() {
+	s.extra.Close()
+}
+
+// Close stops the embedded etcd, if there is one. It is safe to call more
+// than once.
+func (e *ExtraConfig) Close() {
+	if e.EmbeddedEtcd != nil {
+		e.EmbeddedEtcd.Close()
+		e.EmbeddedEtcd = nil
+	}
+}
+
+// apiGroupInfo builds the storage of every resource and serves it in both
+// versions. Both versions share one store per resource, so an object
+// written in one version is read back in the other; v1beta1 is preferred
+// and is the storage version.
+func (c CompletedConfig) apiGroupInfo() (*genericapiserver.APIGroupInfo, error) {
+	apiGroupInfo := genericapiserver.NewDefaultAPIGroupInfo(wardle.GroupName, Scheme, metav1.ParameterCodec, Codecs)
+
+	flunders, flunderStatus, err := flunderstorage.NewREST(Scheme, c.GenericConfig.RESTOptionsGetter)
+	if err != nil {
+		return nil, err
+	}
+	fischers, err := fischerstorage.NewREST(Scheme, c.GenericConfig.RESTOptionsGetter)
+	if err != nil {
+		return nil, err
+	}
+	resources := map[string]rest.Storage{
+		"flunders":        flunders,
+		"flunders/status": flunderStatus,
+		"fischers":        fischers,
+	}
+	apiGroupInfo.VersionedResourcesStorageMap[v1beta1.SchemeGroupVersion.Version] = resources
+	apiGroupInfo.VersionedResourcesStorageMap[v1alpha1.SchemeGroupVersion.Version] = resources
+	return &apiGroupInfo, nil
+}

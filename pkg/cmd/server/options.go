@@ -1,0 +1,439 @@
+/*
+Copyright The wardle-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package server holds the wardle-apiserver command: its options, how they
+// become a server configuration, and the cobra command that runs it.
+package server
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/spf13/pflag"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/apiserver/pkg/endpoints/openapi"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	genericoptions "k8s.io/apiserver/pkg/server/options"
+	"k8s.io/apiserver/pkg/util/compatibility"
+	"k8s.io/client-go/rest"
+	cliflag "k8s.io/component-base/cli/flag"
+	basecompatibility "k8s.io/component-base/compatibility"
+	"k8s.io/klog/v2"
+	netutils "k8s.io/utils/net"
+
+	"github.com/wardle-example/wardle-apiserver/apis/wardle"
+	"github.com/wardle-example/wardle-apiserver/apis/wardle/v1beta1"
+	"github.com/wardle-example/wardle-apiserver/pkg/apiserver"
+	"github.com/wardle-example/wardle-apiserver/pkg/embeddedetcd"
+	wardleopenapi "github.com/wardle-example/wardle-apiserver/pkg/generated/openapi"
+	"github.com/wardle-example/wardle-apiserver/pkg/pki"
+)
+
+const (
+	// defaultEtcdPathPrefix is where wardle objects live in etcd, as in the
+	// upstream sample, so an existing etcd keeps its data.
+	defaultEtcdPathPrefix = "/registry/wardle.example.com"
+	// defaultSecurePort is the HTTPS port when --secure-port is not given.
+	defaultSecurePort = 8443
+	// caCommonName names the CA a standalone server generates.
+	caCommonName = "wardle-ca"
+)
+
+// WardleServerOptions are everything the wardle-apiserver command can be
+// told: the library's recommended options (etcd, serving, authn/authz,
+// audit, admission...), the generic run options, and ours.
+type WardleServerOptions struct {
+	RecommendedOptions *genericoptions.RecommendedOptions
+	ServerRunOptions   *genericoptions.ServerRunOptions
+	InsecureServing    *InsecureServingOptions
+	// ComponentGlobalsRegistry holds feature gates and the emulated version.
+	ComponentGlobalsRegistry basecompatibility.ComponentGlobalsRegistry
+
+	// DataDir holds the embedded etcd's data, the generated certificates
+	// and admin.kubeconfig.
+	DataDir string
+
+	StdOut io.Writer
+	StdErr io.Writer
+
+	// flags remembers the flag set, so Complete and Validate can tell a
+	// value the user gave from a default.
+	flags *pflag.FlagSet
+	// standalone is decided by Complete: no kubeconfig to a Kubernetes
+	// cluster is given and the server is not running in one.
+	standalone bool
+	// embeddedEtcd is set by Complete when no --etcd-servers are given.
+	embeddedEtcd *embeddedetcd.Config
+	// ownClientCA is true when the client CA is the one this server generates.
+	ownClientCA bool
+}
+
+// NewWardleServerOptions returns the defaults: standalone, embedded etcd in
+// ./.wardle, HTTPS on 127.0.0.1:8443.
+func NewWardleServerOptions(out, errOut io.Writer) *WardleServerOptions {
+	o := &WardleServerOptions{
+		RecommendedOptions: genericoptions.NewRecommendedOptions(
+			defaultEtcdPathPrefix,
+			apiserver.Codecs.LegacyCodec(v1beta1.SchemeGroupVersion),
+		),
+		ServerRunOptions:         genericoptions.NewServerRunOptions(),
+		InsecureServing:          NewInsecureServingOptions(),
+		ComponentGlobalsRegistry: compatibility.DefaultComponentGlobalsRegistry,
+		DataDir:                  "./.wardle",
+		StdOut:                   out,
+		StdErr:                   errOut,
+	}
+	// v1beta1 is the storage version of every wardle kind.
+	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
+		v1beta1.SchemeGroupVersion, schema.GroupKind{Group: wardle.GroupName})
+
+	serving := o.RecommendedOptions.SecureServing
+	serving.BindAddress = netutils.ParseIPSloppy("127.0.0.1")
+	serving.BindPort = defaultSecurePort
+	// Empty means <data-dir>/pki; Complete fills it in once --data-dir is known.
+	serving.ServerCert.CertDirectory = ""
+	serving.ServerCert.PairName = "apiserver"
+	return o
+}
+
+// Flags returns the flags in named sections, for --help.
+func (o *WardleServerOptions) Flags() cliflag.NamedFlagSets {
+	var fss cliflag.NamedFlagSets
+
+	fs := fss.FlagSet("wardle")
+	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, ""+
+		"Directory for the embedded etcd's data (when no --etcd-servers are given), the generated CA and "+
+		"serving certificate (unless --cert-dir or --tls-cert-file say otherwise) and, in standalone mode, admin.kubeconfig.")
+	o.InsecureServing.AddFlags(fss.FlagSet("insecure serving"))
+
+	ro := o.RecommendedOptions
+	ro.Etcd.AddFlags(fss.FlagSet("etcd"))
+	ro.SecureServing.AddFlags(fss.FlagSet("secure serving"))
+	ro.Authentication.AddFlags(fss.FlagSet("authentication"))
+	ro.Authorization.AddFlags(fss.FlagSet("authorization"))
+	ro.CoreAPI.AddFlags(fss.FlagSet("kubernetes cluster"))
+	ro.Audit.AddFlags(fss.FlagSet("audit"))
+	ro.Admission.AddFlags(fss.FlagSet("admission"))
+	ro.Features.AddFlags(fss.FlagSet("features"))
+	ro.EgressSelector.AddFlags(fss.FlagSet("egress selector"))
+	ro.Traces.AddFlags(fss.FlagSet("traces"))
+	o.ServerRunOptions.AddUniversalFlags(fss.FlagSet("generic"))
+	o.ComponentGlobalsRegistry.AddFlags(fss.FlagSet("feature gates"))
+	return fss
+}
+
+// AddFlags adds every flag to fs.
+func (o *WardleServerOptions) AddFlags(fs *pflag.FlagSet) {
+	for _, section := range o.Flags().FlagSets {
+		fs.AddFlagSet(section)
+	}
+	o.flags = fs
+}
+
+// userSet reports whether the user gave the flag.
+func (o *WardleServerOptions) userSet(name string) bool {
+	return o.flags != nil && o.flags.Changed(name)
+}
+
+// Standalone reports whether Complete chose standalone mode.
+func (o *WardleServerOptions) Standalone() bool { return o.standalone }
+
+// AdminKubeconfigPath is where a standalone server writes the admin kubeconfig.
+func (o *WardleServerOptions) AdminKubeconfigPath() string {
+	return filepath.Join(o.DataDir, "admin.kubeconfig")
+}
+
+// Complete chooses the mode and fills in what depends on other options.
+func (o *WardleServerOptions) Complete() error {
+	if err := o.ServerRunOptions.Complete(); err != nil {
+		return err
+	}
+	o.standalone = !o.clusterConfigured()
+
+	serving := o.RecommendedOptions.SecureServing
+	if serving.ServerCert.CertDirectory == "" {
+		serving.ServerCert.CertDirectory = filepath.Join(o.DataDir, "pki")
+	}
+
+	if etcd := o.RecommendedOptions.Etcd; len(etcd.StorageConfig.Transport.ServerList) == 0 {
+		cfg, err := embeddedetcd.NewConfig(filepath.Join(o.DataDir, "etcd"))
+		if err != nil {
+			return err
+		}
+		o.embeddedEtcd = cfg
+		etcd.StorageConfig.Transport.ServerList = []string{cfg.ClientURL.String()}
+	}
+
+	if o.standalone {
+		o.completeStandalone()
+	}
+
+	// The advertised address appears in discovery. On a loopback bind the
+	// library would look for a host interface, which a sandbox may not have.
+	if o.ServerRunOptions.AdvertiseAddress == nil && serving.BindAddress.IsLoopback() {
+		o.ServerRunOptions.AdvertiseAddress = serving.BindAddress
+	}
+	return o.ServerRunOptions.DefaultAdvertiseAddress(serving.SecureServingOptions)
+}
+
+// clusterConfigured reports whether the server is to delegate to a
+// Kubernetes cluster: a kubeconfig for it is given, or it runs in one.
+func (o *WardleServerOptions) clusterConfigured() bool {
+	ro := o.RecommendedOptions
+	if ro.CoreAPI != nil && ro.CoreAPI.CoreAPIKubeconfigPath != "" ||
+		ro.Authentication.RemoteKubeConfigFile != "" ||
+		ro.Authorization.RemoteKubeConfigFile != "" {
+		return true
+	}
+	_, err := rest.InClusterConfig()
+	return err == nil
+}
+
+// completeStandalone turns off what needs a Kubernetes cluster and points
+// authentication at the CA this server generates.
+func (o *WardleServerOptions) completeStandalone() {
+	ro := o.RecommendedOptions
+	ro.CoreAPI = nil
+
+	ro.Authentication.RemoteKubeConfigFileOptional = true
+	ro.Authentication.SkipInClusterLookup = true
+	if ro.Authentication.ClientCert.ClientCA == "" {
+		ro.Authentication.ClientCert.ClientCA = filepath.Join(ro.SecureServing.ServerCert.CertDirectory, "ca.crt")
+		o.ownClientCA = true
+	}
+	// Without a cluster to ask, authorization allows the system:masters
+	// group (the library's AlwaysAllowGroups) and denies everyone else.
+	ro.Authorization.RemoteKubeConfigFileOptional = true
+
+	// Priority and fairness reads its configuration from the flowcontrol
+	// API of a cluster; standalone servers limit load with
+	// --max-requests-inflight and --max-mutating-requests-inflight instead.
+	if !o.userSet("enable-priority-and-fairness") {
+		ro.Features.EnablePriorityAndFairness = false
+	}
+	defaultOffCorePlugins(ro.Admission)
+}
+
+// Validate reports every invalid or contradictory option at once.
+func (o *WardleServerOptions) Validate() error {
+	var errs []error
+	errs = append(errs, o.RecommendedOptions.Validate()...)
+	errs = append(errs, o.ServerRunOptions.Validate()...)
+	errs = append(errs, o.ComponentGlobalsRegistry.Validate()...)
+	errs = append(errs, o.InsecureServing.Validate()...)
+	if o.DataDir == "" {
+		errs = append(errs, fmt.Errorf("--data-dir must not be empty"))
+	}
+	if o.standalone {
+		if o.RecommendedOptions.Features.EnablePriorityAndFairness {
+			errs = append(errs, fmt.Errorf("--enable-priority-and-fairness needs the flowcontrol API of a Kubernetes cluster, which standalone mode does not have; give --kubeconfig or leave it off"))
+		}
+		errs = append(errs, validateStandaloneAdmission(o.RecommendedOptions.Admission)...)
+	}
+	return utilerrors.NewAggregate(errs)
+}
+
+// Config builds the server configuration: it generates the certificates it
+// needs, starts the embedded etcd (if any), opens the listeners and applies
+// every option to a genericapiserver.RecommendedConfig.
+func (o *WardleServerOptions) Config() (*apiserver.Config, error) {
+	o.logMode()
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating --data-dir: %w", err)
+	}
+	ca, err := o.ensureCertificates()
+	if err != nil {
+		return nil, err
+	}
+
+	serverConfig := genericapiserver.NewRecommendedConfig(apiserver.Codecs)
+	namer := openapi.NewDefinitionNamer(apiserver.Scheme)
+	serverConfig.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(wardleopenapi.GetOpenAPIDefinitions, namer)
+	serverConfig.OpenAPIConfig.Info.Title = "wardle-apiserver"
+	serverConfig.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(wardleopenapi.GetOpenAPIDefinitions, namer)
+	serverConfig.OpenAPIV3Config.Info.Title = "wardle-apiserver"
+	if err := o.ServerRunOptions.ApplyTo(&serverConfig.Config); err != nil {
+		return nil, err
+	}
+
+	config := &apiserver.Config{GenericConfig: serverConfig}
+	complete := false
+	defer func() {
+		if !complete {
+			config.ExtraConfig.Close()
+			if insecure := config.ExtraConfig.InsecureServing; insecure != nil {
+				_ = insecure.Listener.Close()
+			}
+		}
+	}()
+
+	if o.embeddedEtcd != nil {
+		etcd, err := embeddedetcd.Start(context.Background(), o.embeddedEtcd)
+		if err != nil {
+			return nil, err
+		}
+		config.ExtraConfig.EmbeddedEtcd = etcd
+	}
+
+	recommended := *o.RecommendedOptions
+	if o.standalone {
+		// The library's admission ApplyTo needs core API informers; the
+		// standalone chain is built below from the same options.
+		recommended.Admission = nil
+	}
+	if err := recommended.ApplyTo(serverConfig); err != nil {
+		return nil, err
+	}
+	if o.standalone {
+		initializers, err := o.RecommendedOptions.ExtraAdmissionInitializers(serverConfig)
+		if err != nil {
+			return nil, err
+		}
+		if err := applyStandaloneAdmission(o.RecommendedOptions.Admission, serverConfig, initializers...); err != nil {
+			return nil, err
+		}
+	}
+
+	insecure, err := o.InsecureServing.ApplyTo()
+	if err != nil {
+		return nil, err
+	}
+	if insecure != nil {
+		config.ExtraConfig.InsecureServing = insecure
+		serverConfig.Authentication.Authenticator = apiserver.WithInsecurePortAuthentication(serverConfig.Authentication.Authenticator)
+	}
+
+	if o.standalone {
+		if err := o.writeAdminKubeconfig(ca); err != nil {
+			return nil, err
+		}
+	}
+	complete = true
+	return config, nil
+}
+
+// ensureCertificates makes the CA, and the serving certificate unless the
+// user gave one. It returns the CA, or nil when none is needed.
+func (o *WardleServerOptions) ensureCertificates() (*pki.CA, error) {
+	serving := o.RecommendedOptions.SecureServing
+	ownServingCert := serving.ServerCert.CertKey.CertFile == "" && serving.ServerCert.CertKey.KeyFile == ""
+	if !ownServingCert && !o.ownClientCA {
+		return nil, nil
+	}
+	dir := serving.ServerCert.CertDirectory
+	ca, err := pki.LoadOrCreateCA(dir, caCommonName)
+	if err != nil {
+		return nil, fmt.Errorf("preparing the CA in %s: %w", dir, err)
+	}
+	if ownServingCert {
+		certFile := filepath.Join(dir, serving.ServerCert.PairName+".crt")
+		keyFile := filepath.Join(dir, serving.ServerCert.PairName+".key")
+		dnsNames, ips := o.servingNames()
+		if err := ca.EnsureServingCert(certFile, keyFile, dnsNames, ips); err != nil {
+			return nil, fmt.Errorf("preparing the serving certificate: %w", err)
+		}
+		serving.ServerCert.CertKey.CertFile, serving.ServerCert.CertKey.KeyFile = certFile, keyFile
+	}
+	return ca, nil
+}
+
+// servingNames are the names the generated serving certificate is valid
+// for: localhost, the loopback addresses, the host name and the addresses
+// the server binds to and advertises.
+func (o *WardleServerOptions) servingNames() ([]string, []net.IP) {
+	dnsNames := []string{"localhost"}
+	if host, err := os.Hostname(); err == nil && host != "" && host != "localhost" {
+		dnsNames = append(dnsNames, host)
+	}
+	ips := []net.IP{netutils.ParseIPSloppy("127.0.0.1"), net.IPv6loopback}
+	for _, ip := range []net.IP{o.RecommendedOptions.SecureServing.BindAddress, o.ServerRunOptions.AdvertiseAddress} {
+		if ip != nil && !ip.IsUnspecified() && !ip.IsLoopback() {
+			ips = append(ips, ip)
+		}
+	}
+	return dnsNames, ips
+}
+
+// writeAdminKubeconfig writes <data-dir>/admin.kubeconfig for a user in
+// system:masters, when this server's CA is the client CA.
+func (o *WardleServerOptions) writeAdminKubeconfig(ca *pki.CA) error {
+	if !o.ownClientCA || ca == nil {
+		klog.InfoS("Not writing admin.kubeconfig: --client-ca-file names another CA, whose key this server does not have")
+		return nil
+	}
+	dir := o.RecommendedOptions.SecureServing.ServerCert.CertDirectory
+	certPEM, keyPEM, err := ca.EnsureClientCert(filepath.Join(dir, "admin.crt"), filepath.Join(dir, "admin.key"), adminUser, []string{adminGroup})
+	if err != nil {
+		return fmt.Errorf("preparing the admin client certificate: %w", err)
+	}
+	// Trust the generated CA only if it signed the serving certificate; a
+	// certificate from --tls-cert-file is verified with the system roots.
+	var caPEM []byte
+	if o.RecommendedOptions.SecureServing.ServerCert.CertKey.CertFile == filepath.Join(dir, o.RecommendedOptions.SecureServing.ServerCert.PairName+".crt") {
+		caPEM = ca.CertPEM()
+	}
+	path := o.AdminKubeconfigPath()
+	if err := writeAdminKubeconfig(path, o.SecureURL(), caPEM, certPEM, keyPEM); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	klog.InfoS("Wrote the admin kubeconfig", "path", path, "server", o.SecureURL(), "user", adminUser)
+	return nil
+}
+
+// SecureURL is the HTTPS address a local client reaches the server at.
+// It is final once Config has opened the listener.
+func (o *WardleServerOptions) SecureURL() string {
+	serving := o.RecommendedOptions.SecureServing
+	host := serving.BindAddress
+	if host == nil || host.IsUnspecified() {
+		host = netutils.ParseIPSloppy("127.0.0.1")
+	}
+	return "https://" + net.JoinHostPort(host.String(), strconv.Itoa(serving.BindPort))
+}
+
+func (o *WardleServerOptions) logMode() {
+	etcd := "external"
+	if o.embeddedEtcd != nil {
+		etcd = "embedded, data in " + o.embeddedEtcd.DataDir
+	}
+	mode := "aggregated (authentication and authorization delegated to the Kubernetes cluster)"
+	if o.standalone {
+		mode = "standalone (no Kubernetes cluster)"
+	}
+	klog.InfoS("Starting wardle-apiserver", "mode", mode, "etcd", etcd, "dataDir", o.DataDir)
+}
+
+// RunWardleServer runs the server until ctx ends.
+func (o *WardleServerOptions) RunWardleServer(ctx context.Context) error {
+	config, err := o.Config()
+	if err != nil {
+		return err
+	}
+	server, err := config.Complete().New()
+	if err != nil {
+		config.ExtraConfig.Close()
+		return err
+	}
+	return server.PrepareRun().Run(ctx)
+}

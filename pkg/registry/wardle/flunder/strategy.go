@@ -1,0 +1,127 @@
+/*
+Copyright The wardle-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package flunder stores Flunders in etcd through a genericregistry.Store,
+// with the strategies that decide what a create, an update and a status
+// update may change.
+package flunder
+
+import (
+	"context"
+	"fmt"
+
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/registry/generic"
+	"k8s.io/apiserver/pkg/storage"
+	"k8s.io/apiserver/pkg/storage/names"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+
+	"github.com/wardle-example/wardle-apiserver/apis/wardle"
+	"github.com/wardle-example/wardle-apiserver/apis/wardle/validation"
+	"github.com/wardle-example/wardle-apiserver/pkg/registry/versioned"
+)
+
+// strategy is the create, update and delete strategy of the main resource.
+// It owns metadata and spec; status is only ever written through
+// flunders/status.
+type strategy struct {
+	runtime.ObjectTyper
+	names.NameGenerator
+}
+
+// NewStrategy returns the strategy for writes to flunders.
+func NewStrategy(typer runtime.ObjectTyper) strategy {
+	return strategy{typer, names.SimpleNameGenerator}
+}
+
+// NamespaceScoped is true: Flunders live in namespaces.
+func (strategy) NamespaceScoped() bool { return true }
+
+// GetResetFields tells server-side apply that status is not written here.
+func (strategy) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
+	return versioned.ResetFields(fieldpath.NewSet(fieldpath.MakePathOrDie("status")))
+}
+
+// PrepareForCreate drops any status the client sent and starts the
+// generation at 1.
+func (strategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
+	flunder := obj.(*wardle.Flunder)
+	flunder.Status = wardle.FlunderStatus{}
+	flunder.Generation = 1
+}
+
+// PrepareForUpdate keeps the stored status and bumps the generation only
+// when the spec changes.
+func (strategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
+	newFlunder, oldFlunder := obj.(*wardle.Flunder), old.(*wardle.Flunder)
+	newFlunder.Status = oldFlunder.Status
+	newFlunder.Generation = oldFlunder.Generation
+	if !apiequality.Semantic.DeepEqual(newFlunder.Spec, oldFlunder.Spec) {
+		newFlunder.Generation = oldFlunder.Generation + 1
+	}
+}
+
+// Validate checks a new Flunder.
+func (strategy) Validate(ctx context.Context, obj runtime.Object) field.ErrorList {
+	return versioned.FieldErrors(ctx, validation.ValidateFlunder(obj.(*wardle.Flunder)))
+}
+
+// ValidateUpdate checks an updated Flunder by the same rules as a new one.
+func (strategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
+	return versioned.FieldErrors(ctx, validation.ValidateFlunderUpdate(obj.(*wardle.Flunder), old.(*wardle.Flunder)))
+}
+
+// WarningsOnCreate returns no warnings.
+func (strategy) WarningsOnCreate(ctx context.Context, obj runtime.Object) []string { return nil }
+
+// WarningsOnUpdate returns no warnings.
+func (strategy) WarningsOnUpdate(ctx context.Context, obj, old runtime.Object) []string { return nil }
+
+// AllowCreateOnUpdate is false: a PUT to a missing Flunder is a 404.
+func (strategy) AllowCreateOnUpdate(ctx context.Context) bool { return false }
+
+// AllowUnconditionalUpdate is true, as for most built-in resources, so that
+// kubectl replace works with a manifest that has no resourceVersion.
+func (strategy) AllowUnconditionalUpdate(ctx context.Context) bool { return true }
+
+// Canonicalize does nothing: a Flunder has a single canonical form.
+func (strategy) Canonicalize(obj runtime.Object) {}
+
+// GetAttrs returns the labels and the selectable fields of a Flunder.
+func GetAttrs(obj runtime.Object) (labels.Set, fields.Set, error) {
+	flunder, ok := obj.(*wardle.Flunder)
+	if !ok {
+		return nil, nil, fmt.Errorf("not a Flunder: %T", obj)
+	}
+	return labels.Set(flunder.Labels), SelectableFields(flunder), nil
+}
+
+// SelectableFields returns the fields a Flunder can be selected by:
+// metadata.name, metadata.namespace and spec.referenceType.
+func SelectableFields(flunder *wardle.Flunder) fields.Set {
+	return generic.AddObjectMetaFieldsSet(fields.Set{
+		wardle.ReferenceTypeField: string(flunder.Spec.ReferenceType),
+	}, &flunder.ObjectMeta, true)
+}
+
+// Match returns the predicate that selects Flunders by label and field.
+func Match(label labels.Selector, field fields.Selector) storage.SelectionPredicate {
+	return storage.SelectionPredicate{Label: label, Field: field, GetAttrs: GetAttrs}
+}
