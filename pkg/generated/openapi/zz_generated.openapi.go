@@ -236,14 +236,14 @@ func schema_wardle_apiserver_apis_wardle_v1alpha1_Flunder(ref common.ReferenceCa
 					},
 					"spec": {
 						SchemaProps: spec.SchemaProps{
-							Description: "Spec is what the user wants of the Flunder.",
+							Description: "Spec says which object the Flunder refers to.",
 							Default:     map[string]interface{}{},
 							Ref:         ref(v1alpha1.FlunderSpec{}.OpenAPIModelName()),
 						},
 					},
 					"status": {
 						SchemaProps: spec.SchemaProps{
-							Description: "Status is what a controller last observed of the Flunder.",
+							Description: "Status is written by controllers through the status subresource.",
 							Default:     map[string]interface{}{},
 							Ref:         ref(v1alpha1.FlunderStatus{}.OpenAPIModelName()),
 						},
@@ -509,14 +509,14 @@ func schema_wardle_apiserver_apis_wardle_v1beta1_Flunder(ref common.ReferenceCal
 					},
 					"spec": {
 						SchemaProps: spec.SchemaProps{
-							Description: "Spec is what the user wants of the Flunder.",
+							Description: "Spec says which object the Flunder refers to.",
 							Default:     map[string]interface{}{},
 							Ref:         ref(v1beta1.FlunderSpec{}.OpenAPIModelName()),
 						},
 					},
 					"status": {
 						SchemaProps: spec.SchemaProps{
-							Description: "Status is what a controller last observed of the Flunder.",
+							Description: "Status is written by controllers through the status subresource.",
 							Default:     map[string]interface{}{},
 							Ref:         ref(v1beta1.FlunderStatus{}.OpenAPIModelName()),
 						},

@@ -36,9 +36,9 @@ import (
 type FlunderApplyConfiguration struct {
 	v1.TypeMetaApplyConfiguration    `json:""`
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	// Spec is what the user wants of the Flunder.
+	// Spec says which object the Flunder refers to.
 	Spec *FlunderSpecApplyConfiguration `json:"spec,omitempty"`
-	// Status is what a controller last observed of the Flunder.
+	// Status is written by controllers through the status subresource.
 	Status *FlunderStatusApplyConfiguration `json:"status,omitempty"`
 }
 

@@ -1,0 +1,48 @@
+# wardle-apiserver. `make help` lists the targets.
+
+GO        ?= go
+BIN       := $(CURDIR)/bin
+# Every test runs with the race detector; -count=1 keeps results honest.
+TESTFLAGS ?= -race -count=1 -timeout 20m
+GO_FILES   = $(shell find . -name '*.go' -not -path './_output/*' -not -path './.git/*')
+
+.PHONY: help build run test test-unit test-integration test-e2e verify fmt-check vet \
+        update-codegen verify-codegen clean
+
+help: ## Show this help.
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+build: ## Build bin/wardle-apiserver.
+	$(GO) build -o $(BIN)/wardle-apiserver ./cmd/wardle-apiserver
+
+run: ## Run the server standalone (data in ./.wardle, HTTPS on 127.0.0.1:8443).
+	$(GO) run ./cmd/wardle-apiserver
+
+test: verify build ## Check formatting and vet, then run every test (unit, integration, e2e with kubectl) with -race.
+	WARDLE_APISERVER_BINARY=$(BIN)/wardle-apiserver $(GO) test $(TESTFLAGS) ./...
+
+test-unit: ## Unit tests only.
+	$(GO) test $(TESTFLAGS) ./apis/... ./pkg/...
+
+test-integration: ## Integration tests: the real server on an embedded etcd.
+	$(GO) test $(TESTFLAGS) ./test/integration/...
+
+test-e2e: build ## End-to-end tests: the wardle-apiserver binary driven by the real kubectl.
+	WARDLE_APISERVER_BINARY=$(BIN)/wardle-apiserver $(GO) test $(TESTFLAGS) ./test/e2e/...
+
+verify: fmt-check vet ## gofmt and go vet.
+
+fmt-check:
+	@out="$$(gofmt -l $(GO_FILES))"; if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+update-codegen: ## Regenerate deepcopy, conversion, defaults, openapi, clientset, listers, informers.
+	hack/update-codegen.sh
+
+verify-codegen: ## Fail if the generated code is stale.
+	hack/verify-codegen.sh
+
+clean: ## Remove build output and the default data dir.
+	rm -rf $(BIN) _output .wardle
