@@ -232,6 +232,12 @@ func (o *WardleServerOptions) completeStandalone() {
 	if !o.userSet("enable-priority-and-fairness") {
 		ro.Features.EnablePriorityAndFairness = false
 	}
+	// The garbage collector is kube-controller-manager's. Without one,
+	// "kubectl delete --cascade=orphan" would leave objects stuck behind the
+	// orphan finalizer forever, so deletes are immediate.
+	if !o.userSet("enable-garbage-collector") {
+		ro.Etcd.EnableGarbageCollection = false
+	}
 	defaultOffCorePlugins(ro.Admission)
 }
 
@@ -248,6 +254,9 @@ func (o *WardleServerOptions) Validate() error {
 	if o.standalone {
 		if o.RecommendedOptions.Features.EnablePriorityAndFairness {
 			errs = append(errs, fmt.Errorf("--enable-priority-and-fairness needs the flowcontrol API of a Kubernetes cluster, which standalone mode does not have; give --kubeconfig or leave it off"))
+		}
+		if o.RecommendedOptions.Etcd.EnableGarbageCollection {
+			errs = append(errs, fmt.Errorf("--enable-garbage-collector needs the garbage collector of a Kubernetes cluster's kube-controller-manager, which standalone mode does not have; give --kubeconfig or leave it off"))
 		}
 		errs = append(errs, validateStandaloneAdmission(o.RecommendedOptions.Admission)...)
 	}
