@@ -1,0 +1,132 @@
+/*
+Copyright The wardle-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+
+package server
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+// parsedOptions returns options after parsing args as the command would,
+// completed. It fails the test if parsing or Complete fails.
+func parsedOptions(t *testing.T, args ...string) *WardleServerOptions {
+	t.Helper()
+	if os.Getenv("KUBERNETES_SERVICE_HOST") != "" {
+		t.Setenv("KUBERNETES_SERVICE_HOST", "")
+	}
+	o := NewWardleServerOptions(io.Discard, io.Discard)
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	o.AddFlags(fs)
+	if err := fs.Parse(append([]string{"--data-dir=" + t.TempDir()}, args...)); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Complete(); err != nil {
+		t.Fatalf("Complete: %v", err)
+	}
+	return o
+}
+
+func TestCompleteStandaloneByDefault(t *testing.T) {
+	o := parsedOptions(t)
+	ro := o.RecommendedOptions
+	if !o.Standalone() {
+		t.Fatal("no kubeconfig given: want standalone mode")
+	}
+	if ro.CoreAPI != nil {
+		t.Error("standalone mode must not use the core API")
+	}
+	if want := filepath.Join(o.DataDir, "pki", "ca.crt"); ro.Authentication.ClientCert.ClientCA != want {
+		t.Errorf("client CA = %q, want the generated CA %q", ro.Authentication.ClientCert.ClientCA, want)
+	}
+	if !ro.Authentication.RemoteKubeConfigFileOptional || !ro.Authorization.RemoteKubeConfigFileOptional {
+		t.Error("delegated authn/authz kubeconfigs must be optional in standalone mode")
+	}
+	if ro.Features.EnablePriorityAndFairness {
+		t.Error("priority and fairness needs a cluster; want it off")
+	}
+	if ro.Etcd.EnableGarbageCollection {
+		t.Error("no garbage collector in standalone mode; want orphan finalizers off")
+	}
+	if o.embeddedEtcd == nil || len(ro.Etcd.StorageConfig.Transport.ServerList) != 1 ||
+		ro.Etcd.StorageConfig.Transport.ServerList[0] != o.embeddedEtcd.ClientURL.String() {
+		t.Errorf("want the embedded etcd as the only server, got %v", ro.Etcd.StorageConfig.Transport.ServerList)
+	}
+	if !strings.HasPrefix(o.embeddedEtcd.ClientURL.Host, "127.0.0.1:") || !strings.HasPrefix(o.embeddedEtcd.PeerURL.Host, "127.0.0.1:") {
+		t.Errorf("embedded etcd must listen on loopback only: %v %v", o.embeddedEtcd.ClientURL, o.embeddedEtcd.PeerURL)
+	}
+	if got := ro.SecureServing.BindAddress.String(); got != "127.0.0.1" || ro.SecureServing.BindPort != 8443 {
+		t.Errorf("secure serving default = %s:%d, want 127.0.0.1:8443", got, ro.SecureServing.BindPort)
+	}
+	if err := o.Validate(); err != nil {
+		t.Errorf("defaults must validate: %v", err)
+	}
+}
+
+func TestCompleteKeepsUserChoices(t *testing.T) {
+	o := parsedOptions(t, "--etcd-servers=http://127.0.0.1:2379", "--client-ca-file=/some/ca.crt", "--cert-dir=/some/dir")
+	if o.embeddedEtcd != nil {
+		t.Error("--etcd-servers given: no embedded etcd may be started")
+	}
+	if got := o.RecommendedOptions.Authentication.ClientCert.ClientCA; got != "/some/ca.crt" || o.ownClientCA {
+		t.Errorf("client CA = %q (own %v), want the user's", got, o.ownClientCA)
+	}
+	if got := o.RecommendedOptions.SecureServing.ServerCert.CertDirectory; got != "/some/dir" {
+		t.Errorf("cert dir = %q, want the user's", got)
+	}
+}
+
+func TestAggregatedWhenKubeconfigGiven(t *testing.T) {
+	for _, flag := range []string{"--kubeconfig", "--authentication-kubeconfig", "--authorization-kubeconfig"} {
+		t.Run(flag, func(t *testing.T) {
+			o := parsedOptions(t, flag+"=/nonexistent/kubeconfig")
+			if o.Standalone() {
+				t.Fatalf("%s given: want aggregated mode", flag)
+			}
+			if o.RecommendedOptions.Authentication.ClientCert.ClientCA != "" {
+				t.Error("aggregated mode reads the client CA from the cluster, not the data dir")
+			}
+		})
+	}
+}
+
+func TestValidateRefusesWhatStandaloneCannotDo(t *testing.T) {
+	cases := map[string]struct {
+		args []string
+		want string
+	}{
+		"priority and fairness": {[]string{"--enable-priority-and-fairness=true"}, "--enable-priority-and-fairness"},
+		"garbage collector":     {[]string{"--enable-garbage-collector=true"}, "--enable-garbage-collector"},
+		"core admission plugin": {[]string{"--enable-admission-plugins=NamespaceLifecycle"}, "NamespaceLifecycle"},
+		"non-loopback insecure": {[]string{"--insecure-port=8080", "--insecure-bind-address=0.0.0.0"}, "not a loopback address"},
+		"empty data dir":        {[]string{"--data-dir="}, "--data-dir"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			o := parsedOptions(t, tc.args...)
+			err := o.Validate()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Validate() = %v, want an error mentioning %q", err, tc.want)
+			}
+		})
+	}
+}
