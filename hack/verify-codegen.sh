@@ -19,12 +19,17 @@ ln -s "${ROOT}/_output" "${SCRATCH}/_output"
 
 "${SCRATCH}/hack/update-codegen.sh"
 
+# Compare every generated file, in either tree: the zz_generated files next to
+# the types, all of pkg/generated, and the API rule report.
+generated_files() {
+    (cd "$1" && find apis -name 'zz_generated.*' && find pkg/generated hack/api-rules -type f) 2>/dev/null
+}
 status=0
-for path in apis pkg/generated hack/api-rules; do
-    if ! diff -Naupr "${ROOT}/${path}" "${SCRATCH}/${path}"; then
+while read -r file; do
+    if ! diff -Nau "${ROOT}/${file}" "${SCRATCH}/${file}"; then
         status=1
     fi
-done
+done < <( { generated_files "${ROOT}"; generated_files "${SCRATCH}"; } | LC_ALL=C sort -u)
 if [[ ${status} -ne 0 ]]; then
     echo "Generated code is out of date. Run hack/update-codegen.sh and commit the result." >&2
     exit 1
