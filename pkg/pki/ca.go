@@ -147,6 +147,10 @@ func writePair(certFile, keyFile string, cert *x509.Certificate, key crypto.Sign
 	if err := keyutil.WriteKey(keyFile, keyPEM); err != nil {
 		return err
 	}
+	// WriteKey sets the mode only when it creates the file.
+	if err := os.Chmod(keyFile, 0o600); err != nil {
+		return err
+	}
 	return certutil.WriteCert(certFile, certPEM)
 }
 

@@ -51,8 +51,12 @@ func (ca *CA) EnsureServingCert(certFile, keyFile string, dnsNames []string, ips
 	if ca.usable(certFile, keyFile, fits) {
 		return nil
 	}
+	commonName := "wardle-apiserver"
+	if len(dnsNames) > 0 {
+		commonName = dnsNames[0]
+	}
 	cert, key, err := ca.sign(&x509.Certificate{
-		Subject:     subject(dnsNames[0], nil),
+		Subject:     subject(commonName, nil),
 		DNSNames:    dnsNames,
 		IPAddresses: ips,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
@@ -68,7 +72,7 @@ func (ca *CA) EnsureServingCert(certFile, keyFile string, dnsNames []string, ips
 func (ca *CA) EnsureClientCert(certFile, keyFile, user string, groups []string) (certPEM, keyPEM []byte, err error) {
 	fits := func(c *x509.Certificate) bool {
 		return slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageClientAuth) &&
-			c.Subject.CommonName == user && slices.Equal(c.Subject.Organization, groups)
+			c.Subject.CommonName == user && sameStrings(c.Subject.Organization, groups)
 	}
 	if !ca.usable(certFile, keyFile, fits) {
 		cert, key, err := ca.sign(&x509.Certificate{
@@ -96,6 +100,16 @@ func (ca *CA) EnsureClientCert(certFile, keyFile, user string, groups []string) 
 	}
 	keyPEM, err = keyutil.MarshalPrivateKeyToPEM(key)
 	return certPEM, keyPEM, err
+}
+
+// sameStrings reports whether a and b hold the same strings in any order.
+// The organizations of a subject are a DER SET, which is stored sorted, so a
+// parsed certificate need not list the groups in the order they were given.
+func sameStrings(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }
 
 // usable reports whether certFile and keyFile hold a pair signed by ca that

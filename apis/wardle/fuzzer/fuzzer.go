@@ -14,9 +14,11 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package fuzzer fills wardle objects with random but valid content for
-// round-trip tests: conversion promises to lose nothing that is valid, so the
-// fuzzer keeps to what validation accepts.
+// Package fuzzer fills wardle objects with random content for round-trip
+// tests. Conversion promises to lose nothing that is valid, so the fuzzer
+// keeps to the shapes validation accepts (at most one reference, and a type
+// that names it); the names themselves are random strings, which conversion
+// carries over unchanged.
 package fuzzer
 
 import (

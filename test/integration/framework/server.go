@@ -14,7 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-
 // Package framework starts real wardle-apiservers for integration tests:
 // the same options, configuration and run path as the binary, an embedded
 // etcd in a temporary data dir, and random loopback ports.
