@@ -5,6 +5,11 @@ BIN       := $(CURDIR)/bin
 # Every test runs with the race detector; -count=1 keeps results honest.
 TESTFLAGS ?= -race -count=1 -timeout 20m
 GO_FILES   = $(shell find . -name '*.go' -not -path './_output/*' -not -path './.git/*')
+# /version reports the commit a binary was built from.
+VERSION_PKG = github.com/wardle-example/wardle-apiserver/pkg/version
+LDFLAGS    ?= -X $(VERSION_PKG).gitCommit=$(shell git rev-parse HEAD 2>/dev/null) \
+              -X $(VERSION_PKG).gitTreeState=$(shell [ -z "$$(git status --porcelain 2>/dev/null)" ] && echo clean || echo dirty) \
+              -X $(VERSION_PKG).buildDate=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 
 .PHONY: help build run test test-unit test-integration test-e2e verify fmt-check vet \
         update-codegen verify-codegen clean
@@ -13,7 +18,7 @@ help: ## Show this help.
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 build: ## Build bin/wardle-apiserver.
-	$(GO) build -o $(BIN)/wardle-apiserver ./cmd/wardle-apiserver
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/wardle-apiserver ./cmd/wardle-apiserver
 
 run: ## Run the server standalone (data in ./.wardle, HTTPS on 127.0.0.1:8443).
 	$(GO) run ./cmd/wardle-apiserver

@@ -48,6 +48,7 @@ import (
 	"github.com/wardle-example/wardle-apiserver/pkg/embeddedetcd"
 	wardleopenapi "github.com/wardle-example/wardle-apiserver/pkg/generated/openapi"
 	"github.com/wardle-example/wardle-apiserver/pkg/pki"
+	wardleversion "github.com/wardle-example/wardle-apiserver/pkg/version"
 )
 
 const (
@@ -285,6 +286,9 @@ func (o *WardleServerOptions) Config() (*apiserver.Config, error) {
 	if err := o.ServerRunOptions.ApplyTo(&serverConfig.Config); err != nil {
 		return nil, err
 	}
+	serverConfig.EffectiveVersion = wardleversion.EffectiveVersion(serverConfig.EffectiveVersion)
+	serverConfig.OpenAPIConfig.Info.Version = wardleversion.Get().GitVersion
+	serverConfig.OpenAPIV3Config.Info.Version = wardleversion.Get().GitVersion
 
 	config := &apiserver.Config{GenericConfig: serverConfig}
 	complete := false

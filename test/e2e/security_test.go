@@ -1,0 +1,281 @@
+/*
+Copyright The wardle-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package e2e
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"math/big"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// The secure port is about HTTPS and client certificates, so these tests
+// run once, not per connMode.
+func TestSecurePort(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "")
+	pki := filepath.Join(s.dataDir, "pki")
+	caPEM, err := os.ReadFile(filepath.Join(pki, "ca.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A kubectl that brings its own flags, with no kubeconfig at all.
+	bare := newKubectl(t, "--kubeconfig="+emptyKubeconfig)
+	admin := newKubectl(t, "--kubeconfig", s.kubeconfigPath())
+	createExamples(t, admin)
+
+	t.Run("admin kubeconfig", func(t *testing.T) {
+		config, err := clientcmd.LoadFromFile(s.kubeconfigPath())
+		if err != nil {
+			t.Fatal(err)
+		}
+		context := config.Contexts[config.CurrentContext]
+		if context == nil {
+			t.Fatalf("no current context %q", config.CurrentContext)
+		}
+		assertEqual(t, "context namespace", context.Namespace, "default")
+		cluster, user := config.Clusters[context.Cluster], config.AuthInfos[context.AuthInfo]
+		if cluster == nil || user == nil {
+			t.Fatalf("context %q names a missing cluster or user", config.CurrentContext)
+		}
+		assertEqual(t, "server", cluster.Server, s.secureURL())
+		if cluster.InsecureSkipTLSVerify || !bytes.Equal(cluster.CertificateAuthorityData, caPEM) {
+			t.Errorf("the kubeconfig does not verify TLS with the data-dir CA: insecure-skip-tls-verify=%v, CA equal=%v",
+				cluster.InsecureSkipTLSVerify, bytes.Equal(cluster.CertificateAuthorityData, caPEM))
+		}
+		block, _ := pem.Decode(user.ClientCertificateData)
+		if block == nil {
+			t.Fatalf("no client certificate in the kubeconfig")
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertEqual(t, "client certificate CN", cert.Subject.CommonName, "wardle-admin")
+		assertEqual(t, "client certificate O", strings.Join(cert.Subject.Organization, ","), "system:masters")
+		if info, err := os.Stat(s.kubeconfigPath()); err != nil || info.Mode().Perm() != 0o600 {
+			t.Errorf("admin.kubeconfig holds a private key and should be mode 0600: %v %v", info.Mode(), err)
+		}
+	})
+
+	t.Run("no credentials", func(t *testing.T) {
+		// The command as a user would type it. kubectl will not send a
+		// request without credentials to an HTTPS server: it prompts for a
+		// basic-auth user name, finds no terminal, and fails. If it ever
+		// sends the request, the server must refuse it.
+		r := bare.run(t, "", "--server", s.secureURL(), "--insecure-skip-tls-verify", "get", "flunders")
+		if r.ExitCode == 0 || strings.Contains(r.Stdout, "my-first-flunder") {
+			t.Errorf("listing flunders without credentials succeeded:\n%s", r)
+		}
+		if !strings.Contains(r.Stderr, "(Forbidden)") && !strings.Contains(r.Stderr, "Unauthorized") &&
+			!strings.Contains(r.Stdout, "Please enter Username") {
+			t.Errorf("want Forbidden, Unauthorized or kubectl's credential prompt:\n%s", r)
+		}
+
+		// A bearer token is not a credential this server knows (standalone
+		// mode has no token authenticator), so the request is anonymous.
+		// kubectl get needs discovery first, which anonymous users may not
+		// read; get --raw shows the server's answer to the list itself.
+		anonymous := []string{"--server", s.secureURL(), "--certificate-authority", filepath.Join(pki, "ca.crt"), "--token=not-a-token"}
+		r = bare.fail(t, append(anonymous, "get", "flunders")...)
+		assertLastLine(t, r.Stderr, "Error from server (Forbidden)")
+		assertContains(t, "stderr", r.Stderr, "couldn't get current server API group list")
+		r = bare.fail(t, append(anonymous, "get", "--raw", "/apis/wardle.example.com/v1beta1/namespaces/default/flunders")...)
+		assertEqual(t, "stderr", r.Stderr, `Error from server (Forbidden): flunders.wardle.example.com is forbidden: `+
+			`User "system:anonymous" cannot list resource "flunders" in API group "wardle.example.com" in the namespace "default"`+"\n")
+		r = bare.fail(t, append(anonymous, "create", "--raw", "/apis/wardle.example.com/v1beta1/fischers", "-f", example("fischer.yaml"))...)
+		assertEqual(t, "stderr", r.Stderr, `Error from server (Forbidden): fischers.wardle.example.com is forbidden: `+
+			`User "system:anonymous" cannot create resource "fischers" in API group "wardle.example.com" at the cluster scope`+"\n")
+		assertTable(t, admin.ok(t, "get", "fischers"), fischerHeader, strictFischerRow)
+	})
+
+	t.Run("anonymous HTTPS", func(t *testing.T) {
+		roots := x509.NewCertPool()
+		roots.AppendCertsFromPEM(caPEM)
+		client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
+		for path, want := range map[string]int{
+			"/readyz":  http.StatusOK,
+			"/livez":   http.StatusOK,
+			"/healthz": http.StatusOK,
+			"/apis/wardle.example.com/v1beta1/namespaces/default/flunders": http.StatusForbidden,
+			"/apis/wardle.example.com/v1alpha1/fischers":                   http.StatusForbidden,
+			"/apis":       http.StatusForbidden,
+			"/openapi/v2": http.StatusForbidden,
+			"/version":    http.StatusForbidden,
+		} {
+			resp, err := client.Get(s.secureURL() + path)
+			if err != nil {
+				t.Fatalf("GET %s: %v", path, err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != want {
+				t.Errorf("anonymous GET %s: got %d, want %d: %s", path, resp.StatusCode, want, body)
+				continue
+			}
+			if want == http.StatusForbidden && strings.HasPrefix(path, "/apis/") {
+				var status struct{ Kind, Reason string }
+				if err := json.Unmarshal(body, &status); err != nil || status.Kind != "Status" || status.Reason != "Forbidden" {
+					t.Errorf("anonymous GET %s: want a Status with reason Forbidden, got %s", path, body)
+				}
+			}
+		}
+	})
+
+	t.Run("untrusted client certificate", func(t *testing.T) {
+		caCert, caKey := newCA(t, "not-the-wardle-ca")
+		certFile, keyFile := newClientCert(t, caCert, caKey, "mallory", "system:masters")
+		args := []string{"--server", s.secureURL(), "--certificate-authority", filepath.Join(pki, "ca.crt"),
+			"--client-certificate", certFile, "--client-key", keyFile}
+		r := bare.fail(t, append(args, "get", "flunders")...)
+		assertLastLine(t, r.Stderr, "error: You must be logged in to the server (the server has asked for the client to provide credentials)")
+		r = bare.fail(t, append(args, "get", "--raw", "/apis/wardle.example.com/v1beta1/namespaces/default/flunders")...)
+		assertEqual(t, "stderr", r.Stderr, "error: You must be logged in to the server (Unauthorized)\n")
+	})
+
+	t.Run("user outside system:masters", func(t *testing.T) {
+		pair, err := tls.LoadX509KeyPair(filepath.Join(pki, "ca.crt"), filepath.Join(pki, "ca.key"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		caCert, err := x509.ParseCertificate(pair.Certificate[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		certFile, keyFile := newClientCert(t, caCert, pair.PrivateKey.(crypto.Signer), "alice", "developers")
+		args := []string{"--server", s.secureURL(), "--certificate-authority", filepath.Join(pki, "ca.crt"),
+			"--client-certificate", certFile, "--client-key", keyFile}
+		// Authenticated, but not in system:masters: even discovery is denied.
+		r := bare.fail(t, append(args, "get", "fischers")...)
+		assertLastLine(t, r.Stderr, "Error from server (Forbidden)")
+		r = bare.fail(t, append(args, "get", "--raw", "/apis/wardle.example.com/v1beta1/fischers")...)
+		assertEqual(t, "stderr", r.Stderr, `Error from server (Forbidden): fischers.wardle.example.com is forbidden: `+
+			`User "alice" cannot list resource "fischers" in API group "wardle.example.com" at the cluster scope`+"\n")
+	})
+
+	t.Run("TLS is verified", func(t *testing.T) {
+		// The admin's credentials, but the system roots instead of the data-dir CA.
+		r := bare.fail(t, "--server", s.secureURL(),
+			"--client-certificate", filepath.Join(pki, "admin.crt"), "--client-key", filepath.Join(pki, "admin.key"), "get", "flunders")
+		assertContains(t, "stderr", r.Stderr, "x509: certificate signed by unknown authority")
+		// And with the data-dir CA, the same credentials work.
+		assertTable(t, bare.ok(t, "--server", s.secureURL(), "--certificate-authority", filepath.Join(pki, "ca.crt"),
+			"--client-certificate", filepath.Join(pki, "admin.crt"), "--client-key", filepath.Join(pki, "admin.key"), "get", "flunders"),
+			flunderHeader, firstFlunderRow, secondFlunderRow)
+	})
+
+	t.Run("insecure port is loopback only", func(t *testing.T) {
+		dir := t.TempDir()
+		r := runCommand(t, dir, cleanEnv("HOME="+dir), "", serverBinary,
+			"--data-dir="+dir, "--secure-port=0", "--insecure-port=1", "--insecure-bind-address=0.0.0.0")
+		if r.ExitCode == 0 {
+			t.Fatalf("the server accepted --insecure-bind-address=0.0.0.0:\n%s", r)
+		}
+		assertContains(t, "stderr", r.Stderr, "--insecure-bind-address 0.0.0.0 is not a loopback address")
+	})
+}
+
+// newCA makes a self-signed CA.
+func newCA(t testing.TB, name string) (*x509.Certificate, crypto.Signer) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	template := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: name},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, template, template, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert, key
+}
+
+// newClientCert makes a client certificate for user in group, signed by
+// ca, and writes it and its key to files.
+func newClientCert(t testing.TB, ca *x509.Certificate, caKey crypto.Signer, user, group string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
+	if err != nil {
+		t.Fatal(err)
+	}
+	template := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: user, Organization: []string{group}},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, template, ca, key.Public(), caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, user+".crt"), filepath.Join(dir, user+".key")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile
+}
+
+// assertLastLine asserts that the last line of out starts with prefix.
+func assertLastLine(t testing.TB, out, prefix string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, prefix) {
+		t.Errorf("last line %q does not start with %q; output:\n%s", last, prefix, out)
+	}
+}
