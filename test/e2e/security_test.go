@@ -102,20 +102,15 @@ func TestSecurePort(t *testing.T) {
 			t.Errorf("want Forbidden, Unauthorized or kubectl's credential prompt:\n%s", r)
 		}
 
-		// A bearer token is not a credential this server knows (standalone
-		// mode has no token authenticator), so the request is anonymous.
-		// kubectl get needs discovery first, which anonymous users may not
-		// read; get --raw shows the server's answer to the list itself.
-		anonymous := []string{"--server", s.secureURL(), "--certificate-authority", filepath.Join(pki, "ca.crt"), "--token=not-a-token"}
-		r = bare.fail(t, append(anonymous, "get", "flunders")...)
-		assertLastLine(t, r.Stderr, "Error from server (Forbidden)")
-		assertContains(t, "stderr", r.Stderr, "couldn't get current server API group list")
-		r = bare.fail(t, append(anonymous, "get", "--raw", "/apis/wardle.example.com/v1beta1/namespaces/default/flunders")...)
-		assertEqual(t, "stderr", r.Stderr, `Error from server (Forbidden): flunders.wardle.example.com is forbidden: `+
-			`User "system:anonymous" cannot list resource "flunders" in API group "wardle.example.com" in the namespace "default"`+"\n")
-		r = bare.fail(t, append(anonymous, "create", "--raw", "/apis/wardle.example.com/v1beta1/fischers", "-f", example("fischer.yaml"))...)
-		assertEqual(t, "stderr", r.Stderr, `Error from server (Forbidden): fischers.wardle.example.com is forbidden: `+
-			`User "system:anonymous" cannot create resource "fischers" in API group "wardle.example.com" at the cluster scope`+"\n")
+		// A bearer token this server does not know (no --token-auth-file)
+		// is a failed authentication: 401, never an anonymous request.
+		unknownToken := []string{"--server", s.secureURL(), "--certificate-authority", filepath.Join(pki, "ca.crt"), "--token=not-a-token"}
+		r = bare.fail(t, append(unknownToken, "get", "flunders")...)
+		assertLastLine(t, r.Stderr, "error: You must be logged in to the server (the server has asked for the client to provide credentials)")
+		r = bare.fail(t, append(unknownToken, "get", "--raw", "/apis/wardle.example.com/v1beta1/namespaces/default/flunders")...)
+		assertEqual(t, "stderr", r.Stderr, "error: You must be logged in to the server (Unauthorized)\n")
+		r = bare.fail(t, append(unknownToken, "create", "--raw", "/apis/wardle.example.com/v1beta1/fischers", "-f", example("fischer.yaml"))...)
+		assertEqual(t, "stderr", r.Stderr, "error: You must be logged in to the server (Unauthorized)\n")
 		assertTable(t, admin.ok(t, "get", "fischers"), fischerHeader, strictFischerRow)
 	})
 
@@ -123,15 +118,17 @@ func TestSecurePort(t *testing.T) {
 		roots := x509.NewCertPool()
 		roots.AppendCertsFromPEM(caPEM)
 		client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
+		// Anonymous requests are off by default (--anonymous-auth=false):
+		// every path answers 401, the health checks included.
 		for path, want := range map[string]int{
-			"/readyz":  http.StatusOK,
-			"/livez":   http.StatusOK,
-			"/healthz": http.StatusOK,
-			"/apis/wardle.example.com/v1beta1/namespaces/default/flunders": http.StatusForbidden,
-			"/apis/wardle.example.com/v1alpha1/fischers":                   http.StatusForbidden,
-			"/apis":       http.StatusForbidden,
-			"/openapi/v2": http.StatusForbidden,
-			"/version":    http.StatusForbidden,
+			"/readyz":  http.StatusUnauthorized,
+			"/livez":   http.StatusUnauthorized,
+			"/healthz": http.StatusUnauthorized,
+			"/apis/wardle.example.com/v1beta1/namespaces/default/flunders": http.StatusUnauthorized,
+			"/apis/wardle.example.com/v1alpha1/fischers":                   http.StatusUnauthorized,
+			"/apis":       http.StatusUnauthorized,
+			"/openapi/v2": http.StatusUnauthorized,
+			"/version":    http.StatusUnauthorized,
 		} {
 			resp, err := client.Get(s.secureURL() + path)
 			if err != nil {
@@ -143,10 +140,10 @@ func TestSecurePort(t *testing.T) {
 				t.Errorf("anonymous GET %s: got %d, want %d: %s", path, resp.StatusCode, want, body)
 				continue
 			}
-			if want == http.StatusForbidden && strings.HasPrefix(path, "/apis/") {
+			if strings.HasPrefix(path, "/apis/") {
 				var status struct{ Kind, Reason string }
-				if err := json.Unmarshal(body, &status); err != nil || status.Kind != "Status" || status.Reason != "Forbidden" {
-					t.Errorf("anonymous GET %s: want a Status with reason Forbidden, got %s", path, body)
+				if err := json.Unmarshal(body, &status); err != nil || status.Kind != "Status" || status.Reason != "Unauthorized" {
+					t.Errorf("anonymous GET %s: want a Status with reason Unauthorized, got %s", path, body)
 				}
 			}
 		}

@@ -45,6 +45,7 @@ import (
 	"github.com/wardle-example/wardle-apiserver/apis/wardle"
 	"github.com/wardle-example/wardle-apiserver/apis/wardle/v1beta1"
 	"github.com/wardle-example/wardle-apiserver/pkg/apiserver"
+	"github.com/wardle-example/wardle-apiserver/pkg/auth/standalone"
 	"github.com/wardle-example/wardle-apiserver/pkg/embeddedetcd"
 	wardleopenapi "github.com/wardle-example/wardle-apiserver/pkg/generated/openapi"
 	"github.com/wardle-example/wardle-apiserver/pkg/pki"
@@ -68,6 +69,10 @@ type WardleServerOptions struct {
 	RecommendedOptions *genericoptions.RecommendedOptions
 	ServerRunOptions   *genericoptions.ServerRunOptions
 	InsecureServing    *InsecureServingOptions
+	// StandaloneAuthentication and StandaloneAuthorization add what a
+	// server without a cluster needs: tokens, webhooks, a policy file.
+	StandaloneAuthentication *standalone.AuthenticationOptions
+	StandaloneAuthorization  *standalone.AuthorizationOptions
 	// ComponentGlobalsRegistry holds feature gates and the emulated version.
 	ComponentGlobalsRegistry basecompatibility.ComponentGlobalsRegistry
 
@@ -100,6 +105,8 @@ func NewWardleServerOptions(out, errOut io.Writer) *WardleServerOptions {
 		),
 		ServerRunOptions:         genericoptions.NewServerRunOptions(),
 		InsecureServing:          NewInsecureServingOptions(),
+		StandaloneAuthentication: standalone.NewAuthenticationOptions(),
+		StandaloneAuthorization:  standalone.NewAuthorizationOptions(),
 		ComponentGlobalsRegistry: compatibility.DefaultComponentGlobalsRegistry,
 		DataDir:                  "./.wardle",
 		StdOut:                   out,
@@ -132,7 +139,9 @@ func (o *WardleServerOptions) Flags() cliflag.NamedFlagSets {
 	ro.Etcd.AddFlags(fss.FlagSet("etcd"))
 	ro.SecureServing.AddFlags(fss.FlagSet("secure serving"))
 	ro.Authentication.AddFlags(fss.FlagSet("authentication"))
+	o.StandaloneAuthentication.AddFlags(fss.FlagSet("authentication"))
 	ro.Authorization.AddFlags(fss.FlagSet("authorization"))
+	o.StandaloneAuthorization.AddFlags(fss.FlagSet("authorization"))
 	ro.CoreAPI.AddFlags(fss.FlagSet("kubernetes cluster"))
 	ro.Audit.AddFlags(fss.FlagSet("audit"))
 	ro.Admission.AddFlags(fss.FlagSet("admission"))
@@ -173,6 +182,10 @@ func (o *WardleServerOptions) Complete() error {
 	o.standalone = !o.clusterConfigured()
 
 	serving := o.RecommendedOptions.SecureServing
+	if serving.MinTLSVersion == "" {
+		// Go's default today, made explicit so it cannot drift lower.
+		serving.MinTLSVersion = "VersionTLS12"
+	}
 	if serving.ServerCert.CertDirectory == "" {
 		serving.ServerCert.CertDirectory = filepath.Join(o.DataDir, "pki")
 	}
@@ -217,16 +230,10 @@ func (o *WardleServerOptions) completeStandalone() {
 	ro := o.RecommendedOptions
 	ro.CoreAPI = nil
 
-	ro.Authentication.RemoteKubeConfigFileOptional = true
-	ro.Authentication.SkipInClusterLookup = true
 	if ro.Authentication.ClientCert.ClientCA == "" {
 		ro.Authentication.ClientCert.ClientCA = filepath.Join(ro.SecureServing.ServerCert.CertDirectory, "ca.crt")
 		o.ownClientCA = true
 	}
-	// Without a cluster to ask, authorization allows the system:masters
-	// group (the library's AlwaysAllowGroups) and denies everyone else.
-	ro.Authorization.RemoteKubeConfigFileOptional = true
-
 	// Priority and fairness reads its configuration from the flowcontrol
 	// API of a cluster; standalone servers limit load with
 	// --max-requests-inflight and --max-mutating-requests-inflight instead.
@@ -249,6 +256,15 @@ func (o *WardleServerOptions) Validate() error {
 	errs = append(errs, o.ServerRunOptions.Validate()...)
 	errs = append(errs, o.ComponentGlobalsRegistry.Validate()...)
 	errs = append(errs, o.InsecureServing.Validate()...)
+	errs = append(errs, o.StandaloneAuthentication.Validate()...)
+	errs = append(errs, o.StandaloneAuthorization.Validate()...)
+	switch o.RecommendedOptions.SecureServing.MinTLSVersion {
+	case "VersionTLS10", "VersionTLS11":
+		errs = append(errs, fmt.Errorf("--tls-min-version %s is too old: the minimum is VersionTLS12", o.RecommendedOptions.SecureServing.MinTLSVersion))
+	}
+	if !o.standalone && (o.StandaloneAuthentication.Configured() || o.StandaloneAuthorization.Configured()) {
+		errs = append(errs, fmt.Errorf("--token-auth-file, --authentication-token-webhook-config-file, --anonymous-auth, --authorization-policy-file and --authorization-webhook-config-file are for standalone mode; with a Kubernetes cluster, kube-apiserver authenticates and authorizes"))
+	}
 	if o.DataDir == "" {
 		errs = append(errs, fmt.Errorf("--data-dir must not be empty"))
 	}
@@ -311,14 +327,21 @@ func (o *WardleServerOptions) Config() (*apiserver.Config, error) {
 
 	recommended := *o.RecommendedOptions
 	if o.standalone {
-		// The library's admission ApplyTo needs core API informers; the
-		// standalone chain is built below from the same options.
-		recommended.Admission = nil
+		// The library's delegated authentication, authorization and
+		// admission need a cluster; standalone mode builds its own below,
+		// from the same options.
+		recommended.Authentication, recommended.Authorization, recommended.Admission = nil, nil, nil
 	}
 	if err := recommended.ApplyTo(serverConfig); err != nil {
 		return nil, err
 	}
 	if o.standalone {
+		if err := o.StandaloneAuthentication.ApplyTo(&serverConfig.Authentication, serverConfig.SecureServing, serverConfig.OpenAPIConfig, o.RecommendedOptions.Authentication); err != nil {
+			return nil, err
+		}
+		if err := o.StandaloneAuthorization.ApplyTo(&serverConfig.Authorization, o.RecommendedOptions.Authorization); err != nil {
+			return nil, err
+		}
 		initializers, err := o.RecommendedOptions.ExtraAdmissionInitializers(serverConfig)
 		if err != nil {
 			return nil, err

@@ -57,8 +57,8 @@ func TestCompleteStandaloneByDefault(t *testing.T) {
 	if want := filepath.Join(o.DataDir, "pki", "ca.crt"); ro.Authentication.ClientCert.ClientCA != want {
 		t.Errorf("client CA = %q, want the generated CA %q", ro.Authentication.ClientCert.ClientCA, want)
 	}
-	if !ro.Authentication.RemoteKubeConfigFileOptional || !ro.Authorization.RemoteKubeConfigFileOptional {
-		t.Error("delegated authn/authz kubeconfigs must be optional in standalone mode")
+	if got := ro.SecureServing.MinTLSVersion; got != "VersionTLS12" {
+		t.Errorf("minimum TLS version = %q, want VersionTLS12", got)
 	}
 	if ro.Features.EnablePriorityAndFairness {
 		t.Error("priority and fairness needs a cluster; want it off")
@@ -104,6 +104,10 @@ func TestAggregatedWhenKubeconfigGiven(t *testing.T) {
 			if o.RecommendedOptions.Authentication.ClientCert.ClientCA != "" {
 				t.Error("aggregated mode reads the client CA from the cluster, not the data dir")
 			}
+			o.StandaloneAuthentication.TokenAuthFile = "/some/tokens.csv"
+			if err := o.Validate(); err == nil || !strings.Contains(err.Error(), "standalone mode") {
+				t.Errorf("a standalone-only flag in aggregated mode: Validate() = %v, want an error", err)
+			}
 		})
 	}
 }
@@ -118,6 +122,7 @@ func TestValidateRefusesWhatStandaloneCannotDo(t *testing.T) {
 		"core admission plugin": {[]string{"--enable-admission-plugins=NamespaceLifecycle"}, "NamespaceLifecycle"},
 		"non-loopback insecure": {[]string{"--insecure-port=8080", "--insecure-bind-address=0.0.0.0"}, "not a loopback address"},
 		"empty data dir":        {[]string{"--data-dir="}, "--data-dir"},
+		"old TLS":               {[]string{"--tls-min-version=VersionTLS11"}, "VersionTLS12"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
