@@ -14,7 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-
 // Package version tells which wardle-apiserver this is. /version serves it.
 package version
 
@@ -22,8 +21,8 @@ import (
 	"fmt"
 	"runtime"
 
-	apimachineryversion "k8s.io/apimachinery/pkg/version"
 	utilversion "k8s.io/apimachinery/pkg/util/version"
+	apimachineryversion "k8s.io/apimachinery/pkg/version"
 	basecompatibility "k8s.io/component-base/compatibility"
 )
 
