@@ -11,7 +11,7 @@ LDFLAGS    ?= -X $(VERSION_PKG).gitCommit=$(shell git rev-parse HEAD 2>/dev/null
               -X $(VERSION_PKG).gitTreeState=$(shell [ -z "$$(git status --porcelain 2>/dev/null)" ] && echo clean || echo dirty) \
               -X $(VERSION_PKG).buildDate=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 
-.PHONY: help build run test test-unit test-integration test-e2e verify fmt-check vet \
+.PHONY: help build run test test-unit test-integration test-e2e test-aggregation verify fmt-check vet \
         update-codegen verify-codegen clean
 
 help: ## Show this help.
@@ -35,6 +35,10 @@ test-integration: ## Integration tests: the real server on an embedded etcd.
 test-e2e: build ## End-to-end tests: the wardle-apiserver binary driven by the real kubectl.
 	WARDLE_APISERVER_BINARY=$(BIN)/wardle-apiserver $(GO) test $(TESTFLAGS) ./test/e2e/...
 
+test-aggregation: build ## wardle-apiserver behind a real kube-apiserver (built from the Go module proxy on first use, 10-15 min).
+	KUBE_APISERVER_BINARY="$$(hack/build-kube-apiserver.sh)" WARDLE_APISERVER_BINARY=$(BIN)/wardle-apiserver \
+		$(GO) test -tags aggregation $(TESTFLAGS) ./test/aggregation/...
+
 verify: fmt-check vet ## gofmt and go vet.
 
 fmt-check:
@@ -42,6 +46,7 @@ fmt-check:
 
 vet:
 	$(GO) vet ./...
+	$(GO) vet -tags aggregation ./test/aggregation/...
 
 update-codegen: ## Regenerate deepcopy, conversion, defaults, openapi, clientset, listers, informers.
 	hack/update-codegen.sh

@@ -201,6 +201,8 @@ func (o *WardleServerOptions) Complete() error {
 
 	if o.standalone {
 		o.completeStandalone()
+	} else {
+		o.completeAggregated()
 	}
 
 	// The advertised address appears in discovery. On a loopback bind the
@@ -222,6 +224,24 @@ func (o *WardleServerOptions) clusterConfigured() bool {
 	}
 	_, err := rest.InClusterConfig()
 	return err == nil
+}
+
+// completeAggregated lets one --kubeconfig serve for delegated
+// authentication and authorization too, as it does for the core API: the
+// identity that reads namespaces is the one that sends TokenReviews and
+// SubjectAccessReviews. Explicit --authentication-kubeconfig and
+// --authorization-kubeconfig still win; without any, in-cluster config is used.
+func (o *WardleServerOptions) completeAggregated() {
+	ro := o.RecommendedOptions
+	if ro.CoreAPI == nil || ro.CoreAPI.CoreAPIKubeconfigPath == "" {
+		return
+	}
+	if ro.Authentication.RemoteKubeConfigFile == "" {
+		ro.Authentication.RemoteKubeConfigFile = ro.CoreAPI.CoreAPIKubeconfigPath
+	}
+	if ro.Authorization.RemoteKubeConfigFile == "" {
+		ro.Authorization.RemoteKubeConfigFile = ro.CoreAPI.CoreAPIKubeconfigPath
+	}
 }
 
 // completeStandalone turns off what needs a Kubernetes cluster and points

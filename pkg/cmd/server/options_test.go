@@ -104,6 +104,13 @@ func TestAggregatedWhenKubeconfigGiven(t *testing.T) {
 			if o.RecommendedOptions.Authentication.ClientCert.ClientCA != "" {
 				t.Error("aggregated mode reads the client CA from the cluster, not the data dir")
 			}
+			if flag == "--kubeconfig" {
+				ro := o.RecommendedOptions
+				if ro.Authentication.RemoteKubeConfigFile != "/nonexistent/kubeconfig" || ro.Authorization.RemoteKubeConfigFile != "/nonexistent/kubeconfig" {
+					t.Errorf("--kubeconfig alone must serve delegated authn and authz too: %q %q",
+						ro.Authentication.RemoteKubeConfigFile, ro.Authorization.RemoteKubeConfigFile)
+				}
+			}
 			o.StandaloneAuthentication.TokenAuthFile = "/some/tokens.csv"
 			if err := o.Validate(); err == nil || !strings.Contains(err.Error(), "standalone mode") {
 				t.Errorf("a standalone-only flag in aggregated mode: Validate() = %v, want an error", err)
