@@ -14,7 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-
 // Command gen-deploy-certs creates the serving certificate that the
 // artifacts/deploy overlays need: a CA (ca.crt, ca.key) and a certificate
 // for the wardle Service (tls.crt, tls.key), signed by it, in

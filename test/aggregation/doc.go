@@ -14,7 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-
 // Package aggregation runs wardle-apiserver as an aggregated API server
 // behind a real kube-apiserver, all on loopback, and checks through
 // kube-apiserver what the Kubernetes e2e aggregator test checks against the
