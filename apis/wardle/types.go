@@ -28,6 +28,10 @@ const (
 	FischerReferenceType ReferenceType = "Fischer"
 )
 
+// CreatedByAnnotation holds the name of the user who created a Flunder. The
+// FlunderCreator admission plugin sets it, and nobody can change it.
+const CreatedByAnnotation = "wardle.example.com/created-by"
+
 // ConditionReferenceResolved is the type of the Flunder condition that says
 // whether the referenced object exists.
 const ConditionReferenceResolved = "ReferenceResolved"

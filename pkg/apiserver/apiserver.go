@@ -17,6 +17,8 @@ limitations under the License.
 package apiserver
 
 import (
+	"fmt"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -25,6 +27,7 @@ import (
 	"github.com/wardle-example/wardle-apiserver/apis/wardle/v1alpha1"
 	"github.com/wardle-example/wardle-apiserver/apis/wardle/v1beta1"
 	"github.com/wardle-example/wardle-apiserver/pkg/embeddedetcd"
+	informers "github.com/wardle-example/wardle-apiserver/pkg/generated/informers/externalversions"
 	fischerstorage "github.com/wardle-example/wardle-apiserver/pkg/registry/wardle/fischer"
 	flunderstorage "github.com/wardle-example/wardle-apiserver/pkg/registry/wardle/flunder"
 )
@@ -37,6 +40,10 @@ type ExtraConfig struct {
 	// InsecureServing, if set, serves the same API over plain HTTP on a
 	// loopback port, as a privileged local user.
 	InsecureServing *genericapiserver.DeprecatedInsecureServingInfo
+	// InformerFactory feeds the admission plugins that read wardle objects.
+	// The server starts it once it serves, and is not ready until it has
+	// synced.
+	InformerFactory informers.SharedInformerFactory
 }
 
 // Config is the configuration of a wardle API server: the generic server's
@@ -86,6 +93,20 @@ func (c CompletedConfig) New() (*WardleServer, error) {
 	}
 	if err := s.GenericAPIServer.InstallAPIGroup(apiGroupInfo); err != nil {
 		return nil, err
+	}
+	if factory := c.ExtraConfig.InformerFactory; factory != nil {
+		// A post-start hook is part of /readyz until it returns, so the
+		// server is ready only once the admission plugins can see every
+		// wardle object they need.
+		s.GenericAPIServer.AddPostStartHookOrDie("start-wardle-informers", func(ctx genericapiserver.PostStartHookContext) error {
+			factory.Start(ctx.Done())
+			for informer, synced := range factory.WaitForCacheSync(ctx.Done()) {
+				if !synced && ctx.Err() == nil {
+					return fmt.Errorf("the %v informer did not sync", informer)
+				}
+			}
+			return nil
+		})
 	}
 	return s, nil
 }

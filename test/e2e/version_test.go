@@ -28,7 +28,15 @@ import (
 func TestKubectlVersion(t *testing.T) {
 	t.Parallel()
 	forEachMode(t, func(t *testing.T, s *apiServer, k *kubectl) {
-		out := k.ok(t, "version", "-o", "json")
+		r := k.run(t, "", "version", "-o", "json")
+		// kubectl compares its version with the server's and warns that
+		// wardle-apiserver v0.x is not a Kubernetes v1.y; nothing else may
+		// go to stderr.
+		if r.ExitCode != 0 || (r.Stderr != "" && !strings.HasPrefix(r.Stderr, "WARNING: version difference between client")) ||
+			strings.Count(r.Stderr, "\n") > 1 {
+			t.Fatalf("kubectl version: %s", r)
+		}
+		out := r.Stdout
 		var v struct {
 			ServerVersion struct{ Major, Minor, GitVersion string }
 		}

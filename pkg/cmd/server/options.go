@@ -32,6 +32,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	genericoptions "k8s.io/apiserver/pkg/server/options"
@@ -44,9 +45,13 @@ import (
 
 	"github.com/wardle-example/wardle-apiserver/apis/wardle"
 	"github.com/wardle-example/wardle-apiserver/apis/wardle/v1beta1"
+	wardleadmission "github.com/wardle-example/wardle-apiserver/pkg/admission"
+	"github.com/wardle-example/wardle-apiserver/pkg/admission/wardleinitializer"
 	"github.com/wardle-example/wardle-apiserver/pkg/apiserver"
 	"github.com/wardle-example/wardle-apiserver/pkg/auth/standalone"
 	"github.com/wardle-example/wardle-apiserver/pkg/embeddedetcd"
+	clientset "github.com/wardle-example/wardle-apiserver/pkg/generated/clientset/versioned"
+	informers "github.com/wardle-example/wardle-apiserver/pkg/generated/informers/externalversions"
 	wardleopenapi "github.com/wardle-example/wardle-apiserver/pkg/generated/openapi"
 	"github.com/wardle-example/wardle-apiserver/pkg/pki"
 	wardleversion "github.com/wardle-example/wardle-apiserver/pkg/version"
@@ -115,6 +120,9 @@ func NewWardleServerOptions(out, errOut io.Writer) *WardleServerOptions {
 	// v1beta1 is the storage version of every wardle kind.
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
 		v1beta1.SchemeGroupVersion, schema.GroupKind{Group: wardle.GroupName})
+
+	// Registered here, not in Complete, so that --help lists them.
+	wardleadmission.Register(o.RecommendedOptions.Admission)
 
 	serving := o.RecommendedOptions.SecureServing
 	serving.BindAddress = netutils.ParseIPSloppy("127.0.0.1")
@@ -343,6 +351,18 @@ func (o *WardleServerOptions) Config() (*apiserver.Config, error) {
 			return nil, err
 		}
 		config.ExtraConfig.EmbeddedEtcd = etcd
+	}
+
+	// The wardle informers, for the admission plugins that read wardle
+	// objects, list and watch through the loopback client, so they work in
+	// both modes. The server starts them after it starts serving.
+	o.RecommendedOptions.ExtraAdmissionInitializers = func(c *genericapiserver.RecommendedConfig) ([]admission.PluginInitializer, error) {
+		client, err := clientset.NewForConfig(c.LoopbackClientConfig)
+		if err != nil {
+			return nil, err
+		}
+		config.ExtraConfig.InformerFactory = informers.NewSharedInformerFactory(client, 0)
+		return []admission.PluginInitializer{wardleinitializer.New(config.ExtraConfig.InformerFactory)}, nil
 	}
 
 	recommended := *o.RecommendedOptions
