@@ -133,6 +133,22 @@ func TestAggregation(t *testing.T) {
 		}
 	})
 
+	t.Run("a Fischer's disallowed name is refused; the creator is stamped", func(t *testing.T) {
+		c.kubectl(t, "", "apply", "-f", repoRoot+"/artifacts/examples/fischer.yaml")
+		_, err := wardleClient.WardleV1beta1().Flunders("default").Create(ctx, flunderV1beta1("badname"), metav1.CreateOptions{})
+		if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), `disallowed by Fischer strict`) {
+			t.Errorf("create of a banned name through the aggregator: %v, want 403 naming Fischer strict", err)
+		}
+		f, err := wardleClient.WardleV1beta1().Flunders("default").Create(ctx, flunderV1beta1("fine-name"), metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The user kube-apiserver authenticated, passed on by the front proxy.
+		if got := f.Annotations["wardle.example.com/created-by"]; got != "kubernetes-admin" {
+			t.Errorf("created-by = %q, want kubernetes-admin", got)
+		}
+	})
+
 	t.Run("an unprivileged user is forbidden until RBAC allows", func(t *testing.T) {
 		aliceConfig, err := clientcmd.BuildConfigFromFlags("", c.userKubeconfig(t, "alice"))
 		if err != nil {

@@ -260,6 +260,56 @@ func TestREADME(t *testing.T) {
 		admin.fail(t, "get", "flunder", "broken")
 	})
 
+	t.Run("admission examples", func(t *testing.T) {
+		if !sessionPassed {
+			t.Skip("needs the objects the session subtest leaves behind")
+		}
+		// Between the markers: "$ command" lines, each followed by what
+		// it prints; "Error from server" and "Warning:" lines go to stderr.
+		_, rest, ok := strings.Cut(readme, "<!-- readme-admission:start -->")
+		block, _, ok2 := strings.Cut(rest, "<!-- readme-admission:end -->")
+		if !ok || !ok2 {
+			t.Fatal("README.md has no <!-- readme-admission:start --> ... <!-- readme-admission:end --> markers")
+		}
+		type example struct {
+			command        string
+			stdout, stderr []string
+		}
+		var examples []example
+		for _, line := range strings.Split(strings.TrimSpace(block), "\n") {
+			switch {
+			case strings.HasPrefix(line, "```"):
+			case strings.HasPrefix(line, "$ "):
+				examples = append(examples, example{command: strings.TrimPrefix(line, "$ ")})
+			case len(examples) == 0:
+				t.Fatalf("output before the first command in the README's admission examples: %q", line)
+			case strings.HasPrefix(line, "Error from server") || strings.HasPrefix(line, "Warning:"):
+				examples[len(examples)-1].stderr = append(examples[len(examples)-1].stderr, line)
+			default:
+				examples[len(examples)-1].stdout = append(examples[len(examples)-1].stdout, line)
+			}
+		}
+		if len(examples) < 2 {
+			t.Fatalf("the README's admission examples are too few: %d", len(examples))
+		}
+		env := append(k.env(), "KUBECONFIG="+adminKubeconfig)
+		lines := func(out string) []string {
+			if out == "" {
+				return nil
+			}
+			return strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		}
+		for _, ex := range examples {
+			r := runCommand(t, dir, env, "", "bash", "-c", ex.command)
+			if wantFail := len(ex.stderr) > 0 && strings.HasPrefix(ex.stderr[0], "Error from server"); (r.ExitCode != 0) != wantFail {
+				t.Errorf("%s: exit code %d:\n%s", ex.command, r.ExitCode, r)
+			}
+			if !reflect.DeepEqual(lines(r.Stdout), ex.stdout) || !reflect.DeepEqual(lines(r.Stderr), ex.stderr) {
+				t.Errorf("%s:\ngot stdout %q\nstderr %q\nREADME says stdout %q\nstderr %q", ex.command, lines(r.Stdout), lines(r.Stderr), ex.stdout, ex.stderr)
+			}
+		}
+	})
+
 	t.Run("restart with the insecure port", func(t *testing.T) {
 		if !sessionPassed {
 			t.Skip("needs the objects the session subtest leaves behind")
