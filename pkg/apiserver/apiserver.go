@@ -44,6 +44,9 @@ type ExtraConfig struct {
 	// The server starts it once it serves, and is not ready until it has
 	// synced.
 	InformerFactory informers.SharedInformerFactory
+	// FlunderStatusController runs the flunder-status controller in the
+	// server, on the loopback client and the same informers.
+	FlunderStatusController bool
 }
 
 // Config is the configuration of a wardle API server: the generic server's
@@ -93,6 +96,11 @@ func (c CompletedConfig) New() (*WardleServer, error) {
 	}
 	if err := s.GenericAPIServer.InstallAPIGroup(apiGroupInfo); err != nil {
 		return nil, err
+	}
+	if c.ExtraConfig.FlunderStatusController {
+		if err := s.addFlunderStatusController(c.ExtraConfig.InformerFactory); err != nil {
+			return nil, err
+		}
 	}
 	if factory := c.ExtraConfig.InformerFactory; factory != nil {
 		// A post-start hook is part of /readyz until it returns, so the

@@ -193,8 +193,10 @@ func TestREADME(t *testing.T) {
 			fischerHeader, strictFischerRow,
 			// kubectl get flunders
 			flunderHeader, firstFlunderRow, secondFlunderRow,
-			// kubectl get flunders -o wide
-			flunderWideHeader, append(firstFlunderRow, "<unknown>"), append(secondFlunderRow, "<unknown>"),
+			// kubectl wait for both conditions, then get -o wide
+			{"flunder.wardle.example.com/my-first-flunder", "condition", "met"},
+			{"flunder.wardle.example.com/my-second-flunder", "condition", "met"},
+			flunderWideHeader, append(firstFlunderRow, "True"), append(secondFlunderRow, "True"),
 			// --field-selector spec.referenceType=Fischer
 			flunderHeader, firstFlunderRow,
 			// the first flunder's spec in v1alpha1, then in v1beta1
@@ -207,6 +209,12 @@ func TestREADME(t *testing.T) {
 			explainBlock,
 			// kubectl delete flunder my-second-flunder
 			{"flunder.wardle.example.com", `"my-second-flunder"`, "deleted"},
+			// the Fischer goes: the condition turns False; it comes back: True
+			{"fischer.wardle.example.com", `"strict"`, "deleted"},
+			{"flunder.wardle.example.com/my-first-flunder", "condition", "met"},
+			flunderWideHeader, append(firstFlunderRow, "False"),
+			{"fischer.wardle.example.com/strict", "created"},
+			{"flunder.wardle.example.com/my-first-flunder", "condition", "met"},
 		})
 
 		admin := newKubectl(t, "--kubeconfig", adminKubeconfig)

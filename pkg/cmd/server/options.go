@@ -25,6 +25,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"github.com/spf13/pflag"
@@ -49,6 +50,7 @@ import (
 	"github.com/wardle-example/wardle-apiserver/pkg/admission/wardleinitializer"
 	"github.com/wardle-example/wardle-apiserver/pkg/apiserver"
 	"github.com/wardle-example/wardle-apiserver/pkg/auth/standalone"
+	"github.com/wardle-example/wardle-apiserver/pkg/controller/flunder"
 	"github.com/wardle-example/wardle-apiserver/pkg/embeddedetcd"
 	clientset "github.com/wardle-example/wardle-apiserver/pkg/generated/clientset/versioned"
 	informers "github.com/wardle-example/wardle-apiserver/pkg/generated/informers/externalversions"
@@ -84,6 +86,9 @@ type WardleServerOptions struct {
 	// DataDir holds the embedded etcd's data, the generated certificates
 	// and admin.kubeconfig.
 	DataDir string
+	// Controllers are the controllers to run inside the server, on its
+	// loopback client. Complete defaults it by mode.
+	Controllers []string
 
 	StdOut io.Writer
 	StdErr io.Writer
@@ -141,6 +146,10 @@ func (o *WardleServerOptions) Flags() cliflag.NamedFlagSets {
 	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, ""+
 		"Directory for the embedded etcd's data (when no --etcd-servers are given), the generated CA and "+
 		"serving certificate (unless --cert-dir or --tls-cert-file say otherwise) and, in standalone mode, admin.kubeconfig.")
+	fs.StringSliceVar(&o.Controllers, "controllers", o.Controllers, ""+
+		"Controllers to run inside the server: "+flunder.Name+" (keeps every Flunder's status.observedGeneration and "+
+		"ReferenceResolved condition true). Default: "+flunder.Name+" in standalone mode, none in aggregated mode, "+
+		"where several replicas run and wardle-controller --leader-elect should do it. --controllers= turns them off.")
 	o.InsecureServing.AddFlags(fss.FlagSet("insecure serving"))
 
 	ro := o.RecommendedOptions
@@ -211,6 +220,9 @@ func (o *WardleServerOptions) Complete() error {
 		o.completeStandalone()
 	} else {
 		o.completeAggregated()
+	}
+	if !o.userSet("controllers") && o.Controllers == nil && o.standalone {
+		o.Controllers = []string{flunder.Name}
 	}
 
 	// The advertised address appears in discovery. On a loopback bind the
@@ -296,6 +308,11 @@ func (o *WardleServerOptions) Validate() error {
 	if o.DataDir == "" {
 		errs = append(errs, fmt.Errorf("--data-dir must not be empty"))
 	}
+	for _, name := range o.Controllers {
+		if name != flunder.Name {
+			errs = append(errs, fmt.Errorf("--controllers: unknown controller %q; known: %s", name, flunder.Name))
+		}
+	}
 	if o.standalone {
 		if o.RecommendedOptions.Features.EnablePriorityAndFairness {
 			errs = append(errs, fmt.Errorf("--enable-priority-and-fairness needs the flowcontrol API of a Kubernetes cluster, which standalone mode does not have; give --kubeconfig or leave it off"))
@@ -334,7 +351,9 @@ func (o *WardleServerOptions) Config() (*apiserver.Config, error) {
 	serverConfig.OpenAPIConfig.Info.Version = wardleversion.Get().GitVersion
 	serverConfig.OpenAPIV3Config.Info.Version = wardleversion.Get().GitVersion
 
-	config := &apiserver.Config{GenericConfig: serverConfig}
+	config := &apiserver.Config{GenericConfig: serverConfig, ExtraConfig: apiserver.ExtraConfig{
+		FlunderStatusController: slices.Contains(o.Controllers, flunder.Name),
+	}}
 	complete := false
 	defer func() {
 		if !complete {

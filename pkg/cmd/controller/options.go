@@ -1,0 +1,168 @@
+/*
+Copyright The wardle-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package controller holds the wardle-controller command: its options and
+// how they become a running flunder-status controller, with or without
+// leader election.
+package controller
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/spf13/pflag"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/tools/leaderelection"
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	componentbaseconfig "k8s.io/component-base/config"
+	"k8s.io/component-base/config/options"
+	"k8s.io/klog/v2"
+
+	"github.com/wardle-example/wardle-apiserver/pkg/controller/flunder"
+	clientset "github.com/wardle-example/wardle-apiserver/pkg/generated/clientset/versioned"
+)
+
+// Options are the flags of wardle-controller.
+type Options struct {
+	// Kubeconfig reaches the server that serves wardle.example.com:
+	// wardle-apiserver itself, or kube-apiserver when it is aggregated.
+	Kubeconfig string
+	// Workers is how many Flunders are reconciled at once.
+	Workers int
+	// LeaderElection lets several replicas run, one active at a time.
+	LeaderElection componentbaseconfig.LeaderElectionConfiguration
+}
+
+// NewOptions returns the defaults: two workers, no leader election.
+func NewOptions() *Options {
+	return &Options{
+		Workers: 2,
+		LeaderElection: componentbaseconfig.LeaderElectionConfiguration{
+			LeaseDuration:     metav1.Duration{Duration: 15 * time.Second},
+			RenewDeadline:     metav1.Duration{Duration: 10 * time.Second},
+			RetryPeriod:       metav1.Duration{Duration: 2 * time.Second},
+			ResourceLock:      resourcelock.LeasesResourceLock,
+			ResourceName:      "wardle-controller",
+			ResourceNamespace: "wardle",
+		},
+	}
+}
+
+// AddFlags adds the flags.
+func (o *Options) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, ""+
+		"Kubeconfig of the server that serves wardle.example.com: a standalone wardle-apiserver "+
+		"(e.g. .wardle/admin.kubeconfig), or kube-apiserver when wardle-apiserver is aggregated. "+
+		"Empty: the in-cluster configuration.")
+	fs.IntVar(&o.Workers, "workers", o.Workers, "How many Flunders to reconcile at once.")
+	options.BindLeaderElectionFlags(&o.LeaderElection, fs)
+}
+
+// Validate checks the options.
+func (o *Options) Validate() error {
+	if o.Workers < 1 {
+		return fmt.Errorf("--workers must be at least 1")
+	}
+	le := o.LeaderElection
+	if le.LeaderElect {
+		if le.ResourceLock != resourcelock.LeasesResourceLock {
+			return fmt.Errorf("--leader-elect-resource-lock must be %q", resourcelock.LeasesResourceLock)
+		}
+		if le.LeaseDuration.Duration <= le.RenewDeadline.Duration || le.RenewDeadline.Duration <= le.RetryPeriod.Duration {
+			return fmt.Errorf("leader election needs --leader-elect-lease-duration > --leader-elect-renew-deadline > --leader-elect-retry-period")
+		}
+	}
+	return nil
+}
+
+// Run runs the controller until ctx ends. With leader election it first
+// waits to become the leader, and stops when it loses the lease.
+func (o *Options) Run(ctx context.Context) error {
+	config, err := clientcmd.BuildConfigFromFlags("", o.Kubeconfig)
+	if err != nil {
+		return fmt.Errorf("loading the kubeconfig: %w (give --kubeconfig, or run in a cluster)", err)
+	}
+	config = rest.CopyConfig(config)
+	config.UserAgent = "wardle-controller"
+	client, err := clientset.NewForConfig(config)
+	if err != nil {
+		return err
+	}
+	run := func(ctx context.Context) error { return flunder.Run(ctx, client, o.Workers) }
+
+	if !o.LeaderElection.LeaderElect {
+		klog.InfoS("Leader election is off: run exactly one wardle-controller (or the server's own, --controllers=flunder-status)")
+		return run(ctx)
+	}
+	return o.runWithLeaderElection(ctx, config, run)
+}
+
+// runWithLeaderElection holds a Lease while it runs. Leases are objects of
+// a Kubernetes cluster (coordination.k8s.io), so this needs a kubeconfig to
+// kube-apiserver: a standalone wardle-apiserver has none.
+func (o *Options) runWithLeaderElection(ctx context.Context, config *rest.Config, run func(context.Context) error) error {
+	kube, err := kubernetes.NewForConfig(config)
+	if err != nil {
+		return err
+	}
+	resources, err := kube.Discovery().ServerResourcesForGroupVersion("coordination.k8s.io/v1")
+	if err != nil || !slices.ContainsFunc(resources.APIResources, func(r metav1.APIResource) bool { return r.Name == "leases" }) {
+		return fmt.Errorf("--leader-elect needs Lease objects (coordination.k8s.io/v1), which only a Kubernetes cluster serves; "+
+			"%s does not (%v). Against a standalone wardle-apiserver, run a single instance without --leader-elect", config.Host, err)
+	}
+	host, _ := os.Hostname()
+	le := o.LeaderElection
+	lock, err := resourcelock.New(le.ResourceLock, le.ResourceNamespace, le.ResourceName, nil, kube.CoordinationV1(),
+		resourcelock.ResourceLockConfig{Identity: host + "_" + uuid.NewString()})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var runErr error
+	elector, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
+		Lock:            lock,
+		LeaseDuration:   le.LeaseDuration.Duration,
+		RenewDeadline:   le.RenewDeadline.Duration,
+		RetryPeriod:     le.RetryPeriod.Duration,
+		ReleaseOnCancel: true,
+		Name:            "wardle-controller",
+		Callbacks: leaderelection.LeaderCallbacks{
+			OnStartedLeading: func(ctx context.Context) {
+				runErr = run(ctx)
+				cancel()
+			},
+			OnStoppedLeading: func() {
+				if ctx.Err() == nil {
+					runErr = fmt.Errorf("lost the leader election lease %s/%s", le.ResourceNamespace, le.ResourceName)
+				}
+				cancel()
+			},
+		},
+	})
+	if err != nil {
+		return err
+	}
+	elector.Run(ctx)
+	return runErr
+}
