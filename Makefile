@@ -11,11 +11,11 @@ LDFLAGS    ?= -X $(VERSION_PKG).gitCommit=$(shell git rev-parse HEAD 2>/dev/null
               -X $(VERSION_PKG).gitTreeState=$(shell [ -z "$$(git status --porcelain 2>/dev/null)" ] && echo clean || echo dirty) \
               -X $(VERSION_PKG).buildDate=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 
-.PHONY: help build run test test-unit test-integration test-e2e test-aggregation verify fmt-check vet \
-        update-codegen verify-codegen clean
+.PHONY: help build run test test-unit test-integration test-e2e test-aggregation test-controller-runtime \
+        verify fmt-check vet update-codegen verify-codegen clean
 
 help: ## Show this help.
-	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-24s %s\n", $$1, $$2}'
 
 build: ## Build bin/wardle-apiserver.
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/wardle-apiserver ./cmd/wardle-apiserver
@@ -23,7 +23,7 @@ build: ## Build bin/wardle-apiserver.
 run: ## Run the server standalone (data in ./.wardle, HTTPS on 127.0.0.1:8443).
 	$(GO) run ./cmd/wardle-apiserver
 
-test: verify build ## Check formatting and vet, then run every test (unit, integration, e2e with kubectl) with -race.
+test: verify build test-controller-runtime ## Check formatting and vet, then run every test (unit, integration, e2e with kubectl, controller-runtime) with -race.
 	WARDLE_APISERVER_BINARY=$(BIN)/wardle-apiserver $(GO) test $(TESTFLAGS) ./...
 
 test-unit: ## Unit tests only.
@@ -34,6 +34,9 @@ test-integration: ## Integration tests: the real server on an embedded etcd.
 
 test-e2e: build ## End-to-end tests: the wardle-apiserver binary driven by the real kubectl.
 	WARDLE_APISERVER_BINARY=$(BIN)/wardle-apiserver $(GO) test $(TESTFLAGS) ./test/e2e/...
+
+test-controller-runtime: ## controller-runtime's client and cache against the real server (test/controllerruntime, its own Go module).
+	cd test/controllerruntime && $(GO) test $(TESTFLAGS) ./...
 
 test-aggregation: build ## wardle-apiserver behind a real kube-apiserver (built from the Go module proxy on first use, 10-15 min).
 	KUBE_APISERVER_BINARY="$$(hack/build-kube-apiserver.sh)" WARDLE_APISERVER_BINARY=$(BIN)/wardle-apiserver \

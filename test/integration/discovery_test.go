@@ -232,7 +232,7 @@ func TestDiscovery(t *testing.T) {
 		}
 		e.adminDo(t, http.MethodGet, "/openapi/v2", "", nil, "Accept", "application/json").expectCode(t, http.StatusOK).decode(t, &doc)
 		for _, version := range versions {
-			def, ok := doc.Definitions["com.example.wardle."+version+".Flunder"]
+			def, ok := doc.Definitions["com.github.wardle-example.wardle-apiserver.apis.wardle."+version+".Flunder"]
 			if !ok {
 				t.Errorf("/openapi/v2 has no %s Flunder definition", version)
 				continue
@@ -245,7 +245,7 @@ func TestDiscovery(t *testing.T) {
 			if len(def.GVK) != 1 || def.GVK[0]["group"] != group || def.GVK[0]["version"] != version || def.GVK[0]["kind"] != "Flunder" {
 				t.Errorf("%s Flunder x-kubernetes-group-version-kind %v", version, def.GVK)
 			}
-			if _, ok := doc.Definitions["com.example.wardle."+version+".Fischer"]; !ok {
+			if _, ok := doc.Definitions["com.github.wardle-example.wardle-apiserver.apis.wardle."+version+".Fischer"]; !ok {
 				t.Errorf("/openapi/v2 has no %s Fischer definition", version)
 			}
 			for _, p := range []string{
@@ -297,7 +297,7 @@ func TestDiscovery(t *testing.T) {
 			e.adminDo(t, http.MethodGet, entry.ServerRelativeURL, "", nil, "Accept", "application/json").expectCode(t, http.StatusOK)
 			e.adminDo(t, http.MethodGet, "/openapi/v3/apis/"+group+"/"+version, "", nil, "Accept", "application/json").expectCode(t, http.StatusOK).decode(t, &doc)
 
-			flunder, ok := doc.Components.Schemas["com.example.wardle."+version+".Flunder"]
+			flunder, ok := doc.Components.Schemas["com.github.wardle-example.wardle-apiserver.apis.wardle."+version+".Flunder"]
 			if !ok {
 				t.Errorf("%s: no Flunder schema", version)
 				continue
@@ -305,7 +305,7 @@ func TestDiscovery(t *testing.T) {
 			if len(flunder.GroupVersion) != 1 || flunder.GroupVersion[0]["version"] != version || flunder.GroupVersion[0]["kind"] != "Flunder" {
 				t.Errorf("%s: Flunder GVK %v", version, flunder.GroupVersion)
 			}
-			spec := doc.Components.Schemas["com.example.wardle."+version+".FlunderSpec"]
+			spec := doc.Components.Schemas["com.github.wardle-example.wardle-apiserver.apis.wardle."+version+".FlunderSpec"]
 			var gotFields []string
 			for f := range spec.Properties {
 				gotFields = append(gotFields, f)
@@ -320,11 +320,11 @@ func TestDiscovery(t *testing.T) {
 			if flunder.Description == "" {
 				t.Errorf("%s: Flunder has no description", version)
 			}
-			conditions := doc.Components.Schemas["com.example.wardle."+version+".FlunderStatus"].Properties["conditions"]
+			conditions := doc.Components.Schemas["com.github.wardle-example.wardle-apiserver.apis.wardle."+version+".FlunderStatus"].Properties["conditions"]
 			if conditions.ListType != "map" || !slices.Equal(conditions.ListMapKeys, []string{"type"}) {
 				t.Errorf("%s: status.conditions list type %q keys %q, want map keyed by type", version, conditions.ListType, conditions.ListMapKeys)
 			}
-			disallowed := doc.Components.Schemas["com.example.wardle."+version+".Fischer"].Properties["disallowedFlunders"]
+			disallowed := doc.Components.Schemas["com.github.wardle-example.wardle-apiserver.apis.wardle."+version+".Fischer"].Properties["disallowedFlunders"]
 			if disallowed.ListType != "atomic" {
 				t.Errorf("%s: disallowedFlunders list type %q, want atomic", version, disallowed.ListType)
 			}

@@ -19,7 +19,7 @@ limitations under the License.
 // +k8s:conversion-gen=github.com/wardle-example/wardle-apiserver/apis/wardle
 // +k8s:defaulter-gen=TypeMeta
 // +groupName=wardle.example.com
-// +k8s:openapi-model-package=com.example.wardle.v1alpha1
+// +k8s:openapi-model-package=com.github.wardle-example.wardle-apiserver.apis.wardle.v1alpha1
 
 // Package v1alpha1 is the v1alpha1 version of the wardle.example.com API.
 package v1alpha1

@@ -23,30 +23,30 @@ package v1beta1
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in Fischer) OpenAPIModelName() string {
-	return "com.example.wardle.v1beta1.Fischer"
+	return "com.github.wardle-example.wardle-apiserver.apis.wardle.v1beta1.Fischer"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in FischerList) OpenAPIModelName() string {
-	return "com.example.wardle.v1beta1.FischerList"
+	return "com.github.wardle-example.wardle-apiserver.apis.wardle.v1beta1.FischerList"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in Flunder) OpenAPIModelName() string {
-	return "com.example.wardle.v1beta1.Flunder"
+	return "com.github.wardle-example.wardle-apiserver.apis.wardle.v1beta1.Flunder"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in FlunderList) OpenAPIModelName() string {
-	return "com.example.wardle.v1beta1.FlunderList"
+	return "com.github.wardle-example.wardle-apiserver.apis.wardle.v1beta1.FlunderList"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in FlunderSpec) OpenAPIModelName() string {
-	return "com.example.wardle.v1beta1.FlunderSpec"
+	return "com.github.wardle-example.wardle-apiserver.apis.wardle.v1beta1.FlunderSpec"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in FlunderStatus) OpenAPIModelName() string {
-	return "com.example.wardle.v1beta1.FlunderStatus"
+	return "com.github.wardle-example.wardle-apiserver.apis.wardle.v1beta1.FlunderStatus"
 }

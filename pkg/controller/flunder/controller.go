@@ -153,8 +153,9 @@ func (c *Controller) Run(ctx context.Context, workers int) error {
 	defer utilruntime.HandleCrashWithContext(ctx)
 	logger := klog.FromContext(ctx).WithValues("controller", Name)
 	if !cache.WaitForNamedCacheSyncWithContext(ctx, c.synced...) {
+		// It only gives up when ctx ends: a stop, not a failure.
 		c.queue.ShutDown()
-		return fmt.Errorf("%s: informers did not sync: %w", Name, context.Cause(ctx))
+		return nil
 	}
 	logger.Info("Starting workers", "workers", workers)
 	done := make(chan struct{})
