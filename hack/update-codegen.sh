@@ -6,6 +6,7 @@
 #   pkg/generated/applyconfiguration apply configurations
 #   pkg/generated/clientset         typed clientset (with watch and apply)
 #   pkg/generated/listers, pkg/generated/informers
+#   apis/wardle/*/generated.{proto,pb.go} protobuf (go-to-protobuf; installs protoc if missing)
 #
 # Set UPDATE_API_KNOWN_VIOLATIONS=true to rewrite hack/api-rules/violation_exceptions.list.
 
@@ -45,9 +46,44 @@ kube::codegen::gen_openapi \
     --boilerplate "${BOILERPLATE}" \
     "${ROOT}/apis"
 
+# Protobuf, for the wire and for storage. kube_codegen.sh has no function for
+# it, so run go-to-protobuf the way Kubernetes does. It wants protoc, its
+# protoc-gen-gogo plugin and goimports on the PATH, and a GOPATH-shaped tree
+# in which every .proto import resolves: this module, apimachinery (whose
+# types the wardle types embed) and gogo's extensions, each linked in under
+# its import path.
+if ! command -v protoc >/dev/null 2>&1; then
+    echo "Installing protoc (Debian package protobuf-compiler)"
+    sudo=""; [[ "$(id -u)" == 0 ]] || sudo="sudo"
+    ${sudo} apt-get install -y -q protobuf-compiler >/dev/null || { ${sudo} apt-get update -q >/dev/null && ${sudo} apt-get install -y -q protobuf-compiler >/dev/null; }
+fi
+(
+    cd "${CODEGEN_PKG}"
+    go install ./cmd/go-to-protobuf ./cmd/go-to-protobuf/protoc-gen-gogo
+    GOFLAGS=-mod=mod go install "golang.org/x/tools/cmd/goimports@$(go list -m -f '{{.Version}}' golang.org/x/tools)"
+)
+PROTO_TREE="$(mktemp -d -t wardle-proto.XXXXXX)"
+trap 'rm -rf "${PROTO_TREE}"' EXIT
+link_module() { # link_module <import path> <directory>
+    mkdir -p "${PROTO_TREE}/$(dirname "$1")"
+    ln -s "$2" "${PROTO_TREE}/$1"
+}
+link_module "${MODULE}" "${ROOT}"
+link_module k8s.io/apimachinery "$(go list -m -f '{{.Dir}}' k8s.io/apimachinery)"
+link_module github.com/gogo/protobuf "$(cd "${CODEGEN_PKG}" && go mod download -json github.com/gogo/protobuf | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
+echo "Generating protobuf code for 2 targets"
+PATH="${GOBIN}:${PATH}" "${GOBIN}/go-to-protobuf" \
+    --go-header-file "${BOILERPLATE}" \
+    --output-dir "${PROTO_TREE}" \
+    --proto-import "${PROTO_TREE}" \
+    --proto-import /usr/include \
+    --packages "${MODULE}/apis/wardle/v1alpha1,${MODULE}/apis/wardle/v1beta1" \
+    --apimachinery-packages "-k8s.io/apimachinery/pkg/util/intstr,-k8s.io/apimachinery/pkg/api/resource,-k8s.io/apimachinery/pkg/runtime/schema,-k8s.io/apimachinery/pkg/runtime,-k8s.io/apimachinery/pkg/apis/meta/v1"
+
 kube::codegen::gen_client \
     --with-watch \
     --with-applyconfig \
+    --prefers-protobuf \
     --applyconfig-openapi-schema <(go run ./hack/models-schema) \
     --output-dir "${ROOT}/pkg/generated" \
     --output-pkg "${MODULE}/pkg/generated" \

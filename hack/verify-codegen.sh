@@ -19,10 +19,10 @@ ln -s "${ROOT}/_output" "${SCRATCH}/_output"
 
 "${SCRATCH}/hack/update-codegen.sh"
 
-# Compare every generated file, in either tree: the zz_generated files next to
-# the types, all of pkg/generated, and the API rule report.
+# Compare every generated file, in either tree: the zz_generated and protobuf
+# files next to the types, all of pkg/generated, and the API rule report.
 generated_files() {
-    (cd "$1" && find apis -name 'zz_generated.*' && find pkg/generated hack/api-rules -type f) 2>/dev/null
+    (cd "$1" && find apis -name 'zz_generated.*' -o -name 'generated.pb.go' -o -name 'generated.proto' && find pkg/generated hack/api-rules -type f) 2>/dev/null
 }
 status=0
 while read -r file; do

@@ -141,7 +141,6 @@ func (e *ExtraConfig) Close() {
 // and is the storage version.
 func (c CompletedConfig) apiGroupInfo() (*genericapiserver.APIGroupInfo, error) {
 	apiGroupInfo := genericapiserver.NewDefaultAPIGroupInfo(wardle.GroupName, Scheme, metav1.ParameterCodec, Codecs)
-	apiGroupInfo.NegotiatedSerializer = jsonAndYAMLOnly{Codecs}
 
 	flunders, flunderStatus, err := flunderstorage.NewREST(Scheme, c.GenericConfig.RESTOptionsGetter)
 	if err != nil {

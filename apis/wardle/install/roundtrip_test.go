@@ -48,7 +48,7 @@ func newScheme() *runtime.Scheme {
 }
 
 // TestRoundTripTypes fuzzes internal objects and checks that
-// internal -> v1alpha1/v1beta1 -> JSON -> internal gives them back, with the
+// internal -> v1alpha1/v1beta1 -> JSON and protobuf -> internal gives them back, with the
 // library's harness (which picks a random seed).
 func TestRoundTripTypes(t *testing.T) {
 	roundtrip.RoundTripTestForAPIGroup(t, Install, wardlefuzzer.Funcs)
@@ -65,7 +65,7 @@ func TestRoundTripTypesFixedSeed(t *testing.T) {
 		codecs,
 	)
 	for i := 0; i < 10; i++ {
-		roundtrip.RoundTripTypesWithoutProtobuf(t, scheme, codecs, f, nil)
+		roundtrip.RoundTripTypes(t, scheme, codecs, f, nil)
 		if t.Failed() {
 			return
 		}
@@ -73,12 +73,12 @@ func TestRoundTripTypesFixedSeed(t *testing.T) {
 }
 
 // TestRoundTripExternalTypes checks that each served version survives
-// JSON encoding and decoding by itself.
+// JSON and protobuf encoding and decoding by itself.
 func TestRoundTripExternalTypes(t *testing.T) {
 	scheme := newScheme()
 	codecs := runtimeserializer.NewCodecFactory(scheme)
 	f := apitestingfuzzer.FuzzerFor(metafuzzer.Funcs, rand.NewSource(fixedSeed), codecs)
-	roundtrip.RoundTripExternalTypesWithoutProtobuf(t, scheme, codecs, f, nil)
+	roundtrip.RoundTripExternalTypes(t, scheme, codecs, f, nil)
 }
 
 // randomName returns a random DNS-1123 label, which is also a valid

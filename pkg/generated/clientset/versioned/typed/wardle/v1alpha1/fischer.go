@@ -65,6 +65,7 @@ func newFischers(c *WardleV1alpha1Client) *fischers {
 			"",
 			func() *wardlev1alpha1.Fischer { return &wardlev1alpha1.Fischer{} },
 			func() *wardlev1alpha1.FischerList { return &wardlev1alpha1.FischerList{} },
+			gentype.PrefersProtobuf[*wardlev1alpha1.Fischer](),
 		),
 	}
 }

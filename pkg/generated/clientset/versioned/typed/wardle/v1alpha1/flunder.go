@@ -69,6 +69,7 @@ func newFlunders(c *WardleV1alpha1Client, namespace string) *flunders {
 			namespace,
 			func() *wardlev1alpha1.Flunder { return &wardlev1alpha1.Flunder{} },
 			func() *wardlev1alpha1.FlunderList { return &wardlev1alpha1.FlunderList{} },
+			gentype.PrefersProtobuf[*wardlev1alpha1.Flunder](),
 		),
 	}
 }

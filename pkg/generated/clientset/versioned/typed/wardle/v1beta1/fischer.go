@@ -65,6 +65,7 @@ func newFischers(c *WardleV1beta1Client) *fischers {
 			"",
 			func() *wardlev1beta1.Fischer { return &wardlev1beta1.Fischer{} },
 			func() *wardlev1beta1.FischerList { return &wardlev1beta1.FischerList{} },
+			gentype.PrefersProtobuf[*wardlev1beta1.Fischer](),
 		),
 	}
 }

@@ -69,6 +69,7 @@ func newFlunders(c *WardleV1beta1Client, namespace string) *flunders {
 			namespace,
 			func() *wardlev1beta1.Flunder { return &wardlev1beta1.Flunder{} },
 			func() *wardlev1beta1.FlunderList { return &wardlev1beta1.FlunderList{} },
+			gentype.PrefersProtobuf[*wardlev1beta1.Flunder](),
 		),
 	}
 }
