@@ -204,7 +204,7 @@ spec:
 
 	t.Run("the deploy overlays pass a server-side dry run", func(t *testing.T) {
 		for _, overlay := range []string{"ha", "single-replica"} {
-			c.kubectl(t, "", "apply", "--dry-run=server", "-k", w.deployDir+"/overlays/"+overlay)
+			c.kubectl(t, "", "apply", "--dry-run=server", "-k", w.DeployDir+"/overlays/"+overlay)
 		}
 	})
 }

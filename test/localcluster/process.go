@@ -1,0 +1,148 @@
+/*
+Copyright The wardle-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package localcluster runs a real kube-apiserver on loopback, with
+// wardle-apiserver aggregated behind it, for the aggregation tests and the
+// benchmark: child processes, certificates, kubeconfigs and the
+// artifacts/deploy manifests, all on 127.0.0.1.
+package localcluster
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
+)
+
+// stopTimeout bounds a graceful shutdown.
+const stopTimeout = 30 * time.Second
+
+// Process is a child process whose output goes to a log file.
+type Process struct {
+	Name    string
+	LogPath string
+	cmd     *exec.Cmd
+	exited  chan struct{}
+	err     error
+}
+
+// StartProcess runs binary with args in dir, with its output in
+// dir/<name>.log. On Linux the child dies with the parent.
+func StartProcess(name, dir, binary string, args ...string) (*Process, error) {
+	logFile, err := os.Create(filepath.Join(dir, name+".log"))
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close()
+	p := &Process{Name: name, LogPath: logFile.Name(), exited: make(chan struct{})}
+	p.cmd = exec.Command(binary, args...)
+	p.cmd.Dir = dir
+	p.cmd.Env = append(os.Environ(), "HOME="+dir)
+	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
+	p.cmd.SysProcAttr = childProcAttr()
+	if err := p.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", name, err)
+	}
+	go func() {
+		p.err = p.cmd.Wait()
+		close(p.exited)
+	}()
+	return p, nil
+}
+
+// Pid is the process id.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
+// Stop sends SIGTERM and waits for the process to exit, killing it if it
+// does not within stopTimeout. It is safe to call more than once.
+func (p *Process) Stop() error {
+	select {
+	case <-p.exited:
+		return nil
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+		return nil
+	case <-time.After(stopTimeout):
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		<-p.exited
+		return fmt.Errorf("%s did not stop within %v of SIGTERM", p.Name, stopTimeout)
+	}
+}
+
+// Running returns an error if the process has exited.
+func (p *Process) Running() error {
+	select {
+	case <-p.exited:
+		return fmt.Errorf("%s exited: %v", p.Name, p.err)
+	default:
+		return nil
+	}
+}
+
+// Log returns the end of the process's log.
+func (p *Process) Log() string {
+	data, err := os.ReadFile(p.LogPath)
+	if err != nil {
+		return err.Error()
+	}
+	const max = 48 << 10
+	if len(data) > max {
+		data = data[len(data)-max:]
+	}
+	return string(data)
+}
+
+// FreePort returns a TCP port free on 127.0.0.1 right now.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Fatal wraps an error that ends a Poll at once.
+type Fatal struct{ error }
+
+// Unwrap returns the wrapped error.
+func (f Fatal) Unwrap() error { return f.error }
+
+// Poll calls check until it returns nil or timeout passes; a Fatal error
+// ends it at once. The error names what was awaited and the last failure.
+func Poll(ctx context.Context, timeout time.Duration, what string, check func(ctx context.Context) error) error {
+	var last error
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+		last = check(ctx)
+		if f, ok := last.(Fatal); ok {
+			return false, f.error
+		}
+		return last == nil, nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w (last: %v)", what, err, last)
+	}
+	return nil
+}
