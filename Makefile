@@ -12,7 +12,7 @@ LDFLAGS    ?= -X $(VERSION_PKG).gitCommit=$(shell git rev-parse HEAD 2>/dev/null
               -X $(VERSION_PKG).buildDate=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 
 .PHONY: help build run test test-unit test-integration test-e2e test-aggregation test-controller-runtime \
-        verify fmt-check vet update-codegen verify-codegen clean
+        bench bench-quick verify fmt-check vet update-codegen verify-codegen clean
 
 help: ## Show this help.
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-24s %s\n", $$1, $$2}'
@@ -41,6 +41,14 @@ test-controller-runtime: ## controller-runtime's client and cache against the re
 test-aggregation: build ## wardle-apiserver behind a real kube-apiserver (built from the Go module proxy on first use, 10-15 min).
 	KUBE_APISERVER_BINARY="$$(hack/build-kube-apiserver.sh)" WARDLE_APISERVER_BINARY=$(BIN)/wardle-apiserver \
 		$(GO) test -tags aggregation $(TESTFLAGS) ./test/aggregation/...
+
+bench: build ## The side-by-side benchmark (raw etcd, standalone, CRD, aggregated; about 15 min): writes docs/performance.{md,json,png}.
+	$(GO) build -o $(BIN)/wardle-bench ./cmd/wardle-bench
+	$(BIN)/wardle-bench suite --wardle-apiserver $(BIN)/wardle-apiserver --kube-apiserver "$$(hack/build-kube-apiserver.sh)" --repo . --out docs
+
+bench-quick: build ## A short run of the benchmark, to check it works; writes _output/bench-quick.
+	$(GO) build -o $(BIN)/wardle-bench ./cmd/wardle-bench
+	$(BIN)/wardle-bench suite --quick --wardle-apiserver $(BIN)/wardle-apiserver --kube-apiserver "$$(hack/build-kube-apiserver.sh)" --repo . --out _output/bench-quick
 
 verify: fmt-check vet ## gofmt and go vet.
 
