@@ -104,7 +104,9 @@ func Run(ctx context.Context, target Target, w Workload) (Result, error) {
 	usage := startUsage(target.Processes, errs)
 	m := wl.run(ctx)
 	res.Usage = usage.stop()
-	cleanup()
+	if !w.KeepObjects {
+		cleanup()
+	}
 
 	res.Ops = len(m.samples)
 	res.Elapsed = m.elapsed

@@ -69,6 +69,9 @@ type Workload struct {
 	// Watchers and EventRate shape a Watch workload.
 	Watchers  int `json:"watchers,omitempty"`
 	EventRate int `json:"eventRate,omitempty"`
+	// KeepObjects leaves the objects the run created in place, for a
+	// measurement that needs them held (the suite's memory step).
+	KeepObjects bool `json:"keepObjects,omitempty"`
 }
 
 // Target is what a workload runs against: an API server resource, or etcd.

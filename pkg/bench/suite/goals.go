@@ -26,6 +26,8 @@ import (
 
 // Ratio compares the targets' throughput on one step.
 type Ratio struct {
+	// Step names the workload with its shape, e.g. "list of 10000".
+	Step        string     `json:"step"`
 	Kind        bench.Kind `json:"kind"`
 	Concurrency int        `json:"concurrency"`
 	// Throughput ratios: standalone ÷ CRD, aggregated ÷ CRD, standalone ÷ etcd.
@@ -42,10 +44,22 @@ type Goal struct {
 	Met      bool   `json:"met"`
 }
 
-// find returns the result of target on the step of kind and concurrency.
+// find returns the result of target on the first step of kind and
+// concurrency.
 func (r *Report) find(target string, kind bench.Kind, concurrency int) (bench.Result, bool) {
+	return r.findStep(target, bench.Workload{Kind: kind, Concurrency: concurrency}, false)
+}
+
+// findStep returns the result of target on the step w; exact also
+// compares the shape of list and watch steps.
+func (r *Report) findStep(target string, w bench.Workload, exact bool) (bench.Result, bool) {
 	i := slices.IndexFunc(r.Results, func(res bench.Result) bool {
-		return res.Target == target && res.Workload.Kind == kind && res.Workload.Concurrency == concurrency
+		rw := res.Workload
+		same := rw.Kind == w.Kind && rw.Concurrency == w.Concurrency
+		if exact {
+			same = same && rw.ListObjects == w.ListObjects && rw.Watchers == w.Watchers && rw.EventRate == w.EventRate
+		}
+		return res.Target == target && same
 	})
 	if i < 0 {
 		return bench.Result{}, false
@@ -56,19 +70,19 @@ func (r *Report) find(target string, kind bench.Kind, concurrency int) (bench.Re
 // Ratios returns the throughput ratios of every step.
 func (r *Report) Ratios() []Ratio {
 	var ratios []Ratio
-	seen := map[[2]any]bool{}
+	seen := map[string]bool{}
 	for _, res := range r.Results {
-		key := [2]any{res.Workload.Kind, res.Workload.Concurrency}
+		key := fmt.Sprintf("%s/%d", describe(res.Workload), res.Workload.Concurrency)
 		if seen[key] {
 			continue
 		}
 		seen[key] = true
 		get := func(target string) float64 {
-			t, _ := r.find(target, res.Workload.Kind, res.Workload.Concurrency)
+			t, _ := r.findStep(target, res.Workload, true)
 			return t.Throughput
 		}
 		ratios = append(ratios, Ratio{
-			Kind: res.Workload.Kind, Concurrency: res.Workload.Concurrency,
+			Step: describe(res.Workload), Kind: res.Workload.Kind, Concurrency: res.Workload.Concurrency,
 			StandaloneOverCRD:  div(get(TargetStandalone), get(TargetCRD)),
 			AggregatedOverCRD:  div(get(TargetAggregated), get(TargetCRD)),
 			StandaloneOverEtcd: div(get(TargetStandalone), get(TargetEtcd)),
@@ -114,7 +128,7 @@ func (r *Report) Goals() []Goal {
 	}
 	if watch := r.step(bench.Watch); watch != nil {
 		for _, target := range []string{TargetStandalone, TargetAggregated} {
-			if w, ok := r.find(target, bench.Watch, watch.Concurrency); ok {
+			if w, ok := r.findStep(target, *watch, true); ok {
 				goals = append(goals, Goal{fmt.Sprintf("watch fan-out, %d watchers at %d events/s: %s p99, lost", watch.Watchers, watch.EventRate, target),
 					"≤ 100 ms, 0 lost", fmt.Sprintf("%.1f ms, %d lost", w.Latency.P99, w.Lost), w.Latency.P99 <= 100 && w.Lost == 0 && w.Errors == 0})
 			}

@@ -69,7 +69,7 @@ func (r *Report) WriteMarkdown(w io.Writer, plotFile string) error {
 	p("| workload | clients | standalone ÷ CRD | aggregated ÷ CRD | standalone ÷ etcd |")
 	p("|---|---|---|---|---|")
 	for _, ratio := range r.Ratios() {
-		p("| %s | %d | %.2f | %.2f | %.2f |", ratio.Kind, ratio.Concurrency, ratio.StandaloneOverCRD, ratio.AggregatedOverCRD, ratio.StandaloneOverEtcd)
+		p("| %s | %d | %.2f | %.2f | %.2f |", ratio.Step, ratio.Concurrency, ratio.StandaloneOverCRD, ratio.AggregatedOverCRD, ratio.StandaloneOverEtcd)
 	}
 	p("")
 	p("## All results")

@@ -78,7 +78,7 @@ func (r *Report) linePlot(kind bench.Kind, title, yLabel string, value func(benc
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 	}
-	p.Legend.Top = true
+	p.Legend.Top, p.Legend.Left = true, true
 	var lines []any
 	for _, target := range TargetOrder {
 		var points plotter.XYs

@@ -78,7 +78,8 @@ func Run(ctx context.Context, dir string, bins Binaries, plan Plan, progress io.
 	}
 
 	if plan.HoldObjects > 0 {
-		hold := bench.Workload{Kind: bench.Create, Concurrency: 64, Count: plan.HoldObjects, Duration: 30 * time.Minute, ObjectSize: 1024}
+		// Kept, not cleaned up: the environment is torn down next anyway.
+		hold := bench.Workload{Kind: bench.Create, Concurrency: 64, Count: plan.HoldObjects, Duration: 30 * time.Minute, ObjectSize: 1024, KeepObjects: true}
 		for _, name := range []string{TargetStandalone, TargetCRD} {
 			r, err := bench.Run(ctx, targets[name], hold)
 			if err != nil {
