@@ -130,7 +130,7 @@ func StartKubeAPIServer(ctx context.Context, dir, binary, etcdURL string, extraA
 		}
 		return Poll(ctx, ReadyTimeout, "kube-apiserver /readyz", func(ctx context.Context) error {
 			if err := k.Process.Running(); err != nil {
-				return Fatal{err}
+				return Fatal{Err: err}
 			}
 			return client.Discovery().RESTClient().Get().AbsPath("/readyz").Do(ctx).Error()
 		})

@@ -125,19 +125,26 @@ func FreePort() (int, error) {
 }
 
 // Fatal wraps an error that ends a Poll at once.
-type Fatal struct{ error }
+type Fatal struct{ Err error }
+
+func (f Fatal) Error() string { return f.Err.Error() }
 
 // Unwrap returns the wrapped error.
-func (f Fatal) Unwrap() error { return f.error }
+func (f Fatal) Unwrap() error { return f.Err }
 
-// Poll calls check until it returns nil or timeout passes; a Fatal error
-// ends it at once. The error names what was awaited and the last failure.
+// Poll calls check every 200 ms until it returns nil or timeout passes; a
+// Fatal error ends it at once. The error names what was awaited and the
+// last failure.
 func Poll(ctx context.Context, timeout time.Duration, what string, check func(ctx context.Context) error) error {
+	return pollEvery(ctx, 200*time.Millisecond, timeout, what, check)
+}
+
+func pollEvery(ctx context.Context, interval, timeout time.Duration, what string, check func(ctx context.Context) error) error {
 	var last error
-	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+	err := wait.PollUntilContextTimeout(ctx, interval, timeout, true, func(ctx context.Context) (bool, error) {
 		last = check(ctx)
 		if f, ok := last.(Fatal); ok {
-			return false, f.error
+			return false, f.Err
 		}
 		return last == nil, nil
 	})

@@ -117,7 +117,7 @@ func (w *Wardle) waitAvailable(ctx context.Context, k *KubeAPIServer, certs stri
 	}}
 	if err := Poll(ctx, ReadyTimeout, "wardle-apiserver /readyz", func(ctx context.Context) error {
 		if err := w.Process.Running(); err != nil {
-			return Fatal{err}
+			return Fatal{Err: err}
 		}
 		resp, err := probe.Get(fmt.Sprintf("https://127.0.0.1:%d/readyz", w.Port))
 		if err != nil {
