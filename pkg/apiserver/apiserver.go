@@ -26,6 +26,8 @@ import (
 	"github.com/wardle-example/wardle-apiserver/apis/wardle"
 	"github.com/wardle-example/wardle-apiserver/apis/wardle/v1alpha1"
 	"github.com/wardle-example/wardle-apiserver/apis/wardle/v1beta1"
+	"github.com/wardle-example/wardle-apiserver/pkg/controller/manager"
+	"github.com/wardle-example/wardle-apiserver/pkg/controlplane"
 	"github.com/wardle-example/wardle-apiserver/pkg/embeddedetcd"
 	informers "github.com/wardle-example/wardle-apiserver/pkg/generated/informers/externalversions"
 	fischerstorage "github.com/wardle-example/wardle-apiserver/pkg/registry/wardle/fischer"
@@ -44,9 +46,12 @@ type ExtraConfig struct {
 	// The server starts it once it serves, and is not ready until it has
 	// synced.
 	InformerFactory informers.SharedInformerFactory
-	// FlunderStatusController runs the flunder-status controller in the
-	// server, on the loopback client and the same informers.
-	FlunderStatusController bool
+	// ControlPlane, in standalone mode, serves Kubernetes' own APIs
+	// (namespaces, events, RBAC...) beside wardle.example.com.
+	ControlPlane *controlplane.Config
+	// Controllers run in the server, on its loopback client, once it
+	// serves; nil runs none.
+	Controllers *manager.Config
 }
 
 // Config is the configuration of a wardle API server: the generic server's
@@ -97,8 +102,13 @@ func (c CompletedConfig) New() (*WardleServer, error) {
 	if err := s.GenericAPIServer.InstallAPIGroup(apiGroupInfo); err != nil {
 		return nil, err
 	}
-	if c.ExtraConfig.FlunderStatusController {
-		if err := s.addFlunderStatusController(c.ExtraConfig.InformerFactory); err != nil {
+	if controlPlane := c.ExtraConfig.ControlPlane; controlPlane != nil {
+		if err := controlPlane.InstallAPIs(s.GenericAPIServer); err != nil {
+			return nil, err
+		}
+	}
+	if controllers := c.ExtraConfig.Controllers; controllers != nil && controllers.Enabled.Len() > 0 {
+		if err := s.addControllers(*controllers); err != nil {
 			return nil, err
 		}
 	}

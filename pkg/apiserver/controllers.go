@@ -17,42 +17,31 @@ limitations under the License.
 package apiserver
 
 import (
-	"fmt"
-
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/klog/v2"
 
-	"github.com/wardle-example/wardle-apiserver/pkg/controller/flunder"
-	clientset "github.com/wardle-example/wardle-apiserver/pkg/generated/clientset/versioned"
-	informers "github.com/wardle-example/wardle-apiserver/pkg/generated/informers/externalversions"
+	"github.com/wardle-example/wardle-apiserver/pkg/controller/manager"
 )
 
-// controllerWorkers is how many Flunders the in-server controller
-// reconciles at once.
-const controllerWorkers = 2
-
-// addFlunderStatusController runs the flunder-status controller in the
-// server once it serves. It shares the admission plugins' informers, so
-// the server keeps one copy of each wardle object, and writes status
-// through the loopback client.
-func (s *WardleServer) addFlunderStatusController(factory informers.SharedInformerFactory) error {
-	if factory == nil {
-		return fmt.Errorf("the %s controller needs the wardle informer factory", flunder.Name)
+// addControllers runs the in-process controllers once the server serves,
+// until it shuts down. They share the server's informers (the wardle ones
+// with the admission plugins), so the server keeps one copy of each object,
+// and write through the loopback client.
+func (s *WardleServer) addControllers(config manager.Config) error {
+	config.ClientConfig = s.GenericAPIServer.LoopbackClientConfig
+	if config.WardleInformers == nil {
+		config.WardleInformers = s.extra.InformerFactory
 	}
-	client, err := clientset.NewForConfig(s.GenericAPIServer.LoopbackClientConfig)
+	// Built now, before the informers start, so the flunder-status index is
+	// in place when they do.
+	controllers, err := manager.New(config)
 	if err != nil {
 		return err
 	}
-	// Created now, before the informers start, so its informers and index
-	// are in place when they do.
-	controller, err := flunder.New(client, factory.Wardle().V1beta1().Flunders(), factory.Wardle().V1beta1().Fischers())
-	if err != nil {
-		return err
-	}
-	return s.GenericAPIServer.AddPostStartHook("start-"+flunder.Name+"-controller", func(ctx genericapiserver.PostStartHookContext) error {
+	return s.GenericAPIServer.AddPostStartHook("start-controllers", func(ctx genericapiserver.PostStartHookContext) error {
 		go func() {
-			if err := controller.Run(ctx, controllerWorkers); err != nil {
-				klog.ErrorS(err, "The in-server controller stopped", "controller", flunder.Name)
+			if err := controllers.Run(ctx); err != nil {
+				klog.ErrorS(err, "The in-process controllers stopped")
 			}
 		}()
 		return nil

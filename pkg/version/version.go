@@ -20,14 +20,18 @@ package version
 import (
 	"fmt"
 	"runtime"
+	"runtime/debug"
+	"strings"
 
 	utilversion "k8s.io/apimachinery/pkg/util/version"
 	apimachineryversion "k8s.io/apimachinery/pkg/version"
 	basecompatibility "k8s.io/component-base/compatibility"
+	baseversion "k8s.io/component-base/version"
 )
 
 // The Makefile stamps these with -ldflags -X; a plain go build or go run
-// reports the development version.
+// reports the development version. gitVersion is wardle-apiserver's own
+// version.
 var (
 	gitVersion   = "v0.1.0-dev"
 	gitCommit    = ""
@@ -35,12 +39,40 @@ var (
 	buildDate    = ""
 )
 
-// Get returns the version of this build, as /version serves it. The
-// version is wardle-apiserver's own, a valid semantic version that kubectl
-// version can parse.
+// kubernetesModule is the module whose API code a standalone server serves.
+const kubernetesModule = "k8s.io/kubernetes"
+
+// Wardle returns wardle-apiserver's own version, e.g. v0.1.0.
+func Wardle() string { return gitVersion }
+
+// Kubernetes returns the Kubernetes release whose APIs this build serves:
+// the version of k8s.io/kubernetes it was built with (e.g. v1.37.1), or the
+// release of its k8s.io libraries when that is unknown.
+func Kubernetes() string {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, dep := range info.Deps {
+			if dep.Path == kubernetesModule {
+				if dep.Replace != nil && dep.Replace.Version != "" {
+					return dep.Replace.Version
+				}
+				return dep.Version
+			}
+		}
+	}
+	return "v" + baseversion.DefaultKubeBinaryVersion + ".0"
+}
+
+// Get returns the version of this build, as /version serves it. Clients
+// gate features on the Kubernetes API level, so major, minor and the
+// gitVersion are Kubernetes' (the APIs a standalone server serves are
+// Kubernetes' own code of that release), and wardle-apiserver's own version
+// rides along as semantic-version build metadata:
+// v1.37.1+wardle.v0.1.0. kubectl version parses it and checks skew as with
+// kube-apiserver.
 func Get() apimachineryversion.Info {
+	kube := Kubernetes()
 	info := apimachineryversion.Info{
-		GitVersion:   gitVersion,
+		GitVersion:   kube + "+wardle." + strings.ReplaceAll(gitVersion, "+", "."),
 		GitCommit:    gitCommit,
 		GitTreeState: gitTreeState,
 		BuildDate:    buildDate,
@@ -48,7 +80,7 @@ func Get() apimachineryversion.Info {
 		Compiler:     runtime.Compiler,
 		Platform:     fmt.Sprintf("%s/%s", runtime.GOOS, runtime.GOARCH),
 	}
-	if v, err := utilversion.ParseSemantic(gitVersion); err == nil {
+	if v, err := utilversion.ParseSemantic(kube); err == nil {
 		info.Major, info.Minor = fmt.Sprint(v.Major()), fmt.Sprint(v.Minor())
 	}
 	return info
@@ -57,7 +89,7 @@ func Get() apimachineryversion.Info {
 // EffectiveVersion reports this build's version through Info, and is
 // otherwise the Kubernetes effective version it wraps. The generic server
 // uses the wrapped version for feature gates and API levels, which follow
-// the k8s.io libraries this server is built on; /version shows ours.
+// the k8s.io libraries this server is built on; /version shows Get().
 func EffectiveVersion(kube basecompatibility.EffectiveVersion) basecompatibility.EffectiveVersion {
 	return effectiveVersion{kube}
 }

@@ -17,20 +17,31 @@ limitations under the License.
 package version
 
 import (
+	"fmt"
 	"testing"
 
 	utilversion "k8s.io/apimachinery/pkg/util/version"
 	basecompatibility "k8s.io/component-base/compatibility"
 )
 
-func TestGetIsSemantic(t *testing.T) {
+func TestGetIsKubernetesWithWardleMetadata(t *testing.T) {
 	info := Get()
 	v, err := utilversion.ParseSemantic(info.GitVersion)
 	if err != nil {
 		t.Fatalf("gitVersion %q is not a semantic version (kubectl version cannot parse it): %v", info.GitVersion, err)
 	}
-	if info.Major != "0" || info.Minor != "1" || v.Major() != 0 || v.Minor() != 1 {
-		t.Errorf("major/minor = %q/%q, want them to match gitVersion %q", info.Major, info.Minor, info.GitVersion)
+	kube, err := utilversion.ParseSemantic(Kubernetes())
+	if err != nil {
+		t.Fatalf("Kubernetes() = %q: %v", Kubernetes(), err)
+	}
+	if kube.Major() != 1 || kube.Minor() < 37 {
+		t.Errorf("Kubernetes() = %s, want the k8s.io/kubernetes release the server is built with (1.37 or later)", kube)
+	}
+	if info.Major != "1" || info.Minor != fmt.Sprint(kube.Minor()) || v.Major() != 1 || v.Minor() != kube.Minor() {
+		t.Errorf("major/minor = %q/%q, gitVersion %q: want Kubernetes' %s", info.Major, info.Minor, info.GitVersion, kube)
+	}
+	if want := "wardle." + Wardle(); v.BuildMetadata() != want {
+		t.Errorf("build metadata of %q = %q, want %q", info.GitVersion, v.BuildMetadata(), want)
 	}
 }
 
@@ -42,7 +53,7 @@ func TestEffectiveVersionKeepsKubeLevels(t *testing.T) {
 	}
 	info := wrapped.Info()
 	if info.GitVersion != Get().GitVersion {
-		t.Errorf("Info().GitVersion = %q, want wardle's %q", info.GitVersion, Get().GitVersion)
+		t.Errorf("Info().GitVersion = %q, want Get()'s %q", info.GitVersion, Get().GitVersion)
 	}
 	if info.EmulationMajor != "1" || info.EmulationMinor != "37" {
 		t.Errorf("emulation = %s.%s, want the wrapped 1.37", info.EmulationMajor, info.EmulationMinor)

@@ -102,7 +102,8 @@ func (o *AuthenticationOptions) Configured() bool {
 // requests. A request whose credentials fail gets 401; it never falls back
 // to anonymous. The client CA, front-proxy settings and webhook cache TTL
 // come from the library's delegated options, which define those flags.
-func (o *AuthenticationOptions) ApplyTo(info *genericapiserver.AuthenticationInfo, serving *genericapiserver.SecureServingInfo, openAPI *openapicommon.Config, delegated *genericoptions.DelegatingAuthenticationOptions) error {
+// serviceAccounts, if not nil, accepts service-account tokens too.
+func (o *AuthenticationOptions) ApplyTo(info *genericapiserver.AuthenticationInfo, serving *genericapiserver.SecureServingInfo, openAPI *openapicommon.Config, delegated *genericoptions.DelegatingAuthenticationOptions, serviceAccounts authenticator.Token) error {
 	var authenticators []authenticator.Request
 
 	if delegated.RequestHeader.ClientCAFile != "" {
@@ -130,7 +131,7 @@ func (o *AuthenticationOptions) ApplyTo(info *genericapiserver.AuthenticationInf
 		}
 	}
 
-	tokens, err := o.tokenAuthenticator(info.APIAudiences, delegated)
+	tokens, err := o.tokenAuthenticator(info.APIAudiences, delegated, serviceAccounts)
 	if err != nil {
 		return err
 	}
@@ -155,9 +156,9 @@ func (o *AuthenticationOptions) ApplyTo(info *genericapiserver.AuthenticationInf
 	return nil
 }
 
-// tokenAuthenticator combines the static token file and the webhook, or
-// returns nil when neither is configured.
-func (o *AuthenticationOptions) tokenAuthenticator(audiences authenticator.Audiences, delegated *genericoptions.DelegatingAuthenticationOptions) (authenticator.Token, error) {
+// tokenAuthenticator combines the static token file, service-account
+// tokens and the webhook, or returns nil when none is configured.
+func (o *AuthenticationOptions) tokenAuthenticator(audiences authenticator.Audiences, delegated *genericoptions.DelegatingAuthenticationOptions, serviceAccounts authenticator.Token) (authenticator.Token, error) {
 	var tokens []authenticator.Token
 	if o.TokenAuthFile != "" {
 		file, err := tokenfile.NewCSV(o.TokenAuthFile)
@@ -165,6 +166,9 @@ func (o *AuthenticationOptions) tokenAuthenticator(audiences authenticator.Audie
 			return nil, fmt.Errorf("--token-auth-file: %w", err)
 		}
 		tokens = append(tokens, file)
+	}
+	if serviceAccounts != nil {
+		tokens = append(tokens, serviceAccounts)
 	}
 	if o.WebhookConfigFile != "" {
 		config, err := webhookutil.LoadKubeconfig(o.WebhookConfigFile, nil)

@@ -30,6 +30,8 @@ import (
 	webhookutil "k8s.io/apiserver/pkg/util/webhook"
 	webhookauthorizer "k8s.io/apiserver/plugin/pkg/authorizer/webhook"
 	webhookmetrics "k8s.io/apiserver/plugin/pkg/authorizer/webhook/metrics"
+	rbacinformers "k8s.io/client-go/informers/rbac/v1"
+	"k8s.io/kubernetes/plugin/pkg/auth/authorizer/rbac"
 
 	"github.com/wardle-example/wardle-apiserver/pkg/auth/abac"
 )
@@ -76,14 +78,17 @@ func (o *AuthorizationOptions) Configured() bool {
 	return o.PolicyFile != "" || o.WebhookConfigFile != ""
 }
 
-// ApplyTo builds the authorizer of a standalone server into info. A
-// request is allowed when the user is in a privileged group
+// ApplyTo builds the authorizer of a standalone server into info, and
+// returns the rule resolver behind SelfSubjectRulesReview. A request is
+// allowed when the user is in a privileged group
 // (--authorization-always-allow-groups, system:masters by default), the path
-// is always allowed (the health checks, and /version), the policy file
-// allows it, or the webhook does. Anything else is denied, and the 403 says
-// who was denied what.
-func (o *AuthorizationOptions) ApplyTo(info *genericapiserver.AuthorizationInfo, delegated *genericoptions.DelegatingAuthorizationOptions) error {
+// is always allowed (the health checks, and /version), RBAC allows it (when
+// rbacInformers are given: Kubernetes' RBAC authorizer on the server's own
+// Roles and bindings), the policy file allows it, or the webhook does.
+// Anything else is denied, and the 403 says who was denied what.
+func (o *AuthorizationOptions) ApplyTo(info *genericapiserver.AuthorizationInfo, delegated *genericoptions.DelegatingAuthorizationOptions, rbacInformers rbacinformers.Interface) (authorizer.RuleResolver, error) {
 	var authorizers []union.NamedAuthorizer
+	var ruleResolvers []authorizer.RuleResolver
 	if len(delegated.AlwaysAllowGroups) > 0 {
 		authorizers = append(authorizers, union.NamedAuthorizer{
 			AuthorizerName: "privileged-groups",
@@ -92,14 +97,25 @@ func (o *AuthorizationOptions) ApplyTo(info *genericapiserver.AuthorizationInfo,
 	}
 	paths, err := path.NewAuthorizer(append(append([]string{}, delegated.AlwaysAllowPaths...), "/version"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	authorizers = append(authorizers, union.NamedAuthorizer{AuthorizerName: "always-allow-paths", Authorizer: paths})
+
+	if rbacInformers != nil {
+		rbacAuthorizer := rbac.New(
+			&rbac.RoleGetter{Lister: rbacInformers.Roles().Lister()},
+			&rbac.RoleBindingLister{Lister: rbacInformers.RoleBindings().Lister()},
+			&rbac.ClusterRoleGetter{Lister: rbacInformers.ClusterRoles().Lister()},
+			&rbac.ClusterRoleBindingLister{Lister: rbacInformers.ClusterRoleBindings().Lister()},
+		)
+		authorizers = append(authorizers, union.NamedAuthorizer{AuthorizerName: "rbac", Authorizer: rbacAuthorizer})
+		ruleResolvers = append(ruleResolvers, rbacAuthorizer)
+	}
 
 	if o.PolicyFile != "" {
 		policy, err := abac.NewFromFile(o.PolicyFile)
 		if err != nil {
-			return fmt.Errorf("--authorization-policy-file: %w", err)
+			return nil, fmt.Errorf("--authorization-policy-file: %w", err)
 		}
 		authorizers = append(authorizers, union.NamedAuthorizer{AuthorizerName: "policy-file", Authorizer: policy})
 	}
@@ -107,17 +123,21 @@ func (o *AuthorizationOptions) ApplyTo(info *genericapiserver.AuthorizationInfo,
 	if o.WebhookConfigFile != "" {
 		config, err := webhookutil.LoadKubeconfig(o.WebhookConfigFile, nil)
 		if err != nil {
-			return fmt.Errorf("--authorization-webhook-config-file: %w", err)
+			return nil, fmt.Errorf("--authorization-webhook-config-file: %w", err)
 		}
 		hook, err := webhookauthorizer.New(config, o.WebhookVersion, delegated.AllowCacheTTL, delegated.DenyCacheTTL,
 			*delegated.WebhookRetryBackoff, authorizer.DecisionNoOpinion, nil, "webhook",
 			webhookmetrics.NoopAuthorizerMetrics{}, authorizationcel.NewDefaultCompiler())
 		if err != nil {
-			return fmt.Errorf("--authorization-webhook-config-file: %w", err)
+			return nil, fmt.Errorf("--authorization-webhook-config-file: %w", err)
 		}
 		authorizers = append(authorizers, union.NamedAuthorizer{AuthorizerName: "webhook", Authorizer: hook})
+		ruleResolvers = append(ruleResolvers, hook)
 	}
 
 	info.Authorizer, err = union.New(authorizers...)
-	return err
+	if err != nil {
+		return nil, err
+	}
+	return union.NewRuleResolvers(ruleResolvers...), nil
 }

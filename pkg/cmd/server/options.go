@@ -24,10 +24,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
+	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/apiserver/pkg/admission"
@@ -37,9 +39,14 @@ import (
 	serverstorage "k8s.io/apiserver/pkg/server/storage"
 	"k8s.io/apiserver/pkg/util/compatibility"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	cliflag "k8s.io/component-base/cli/flag"
 	basecompatibility "k8s.io/component-base/compatibility"
+	componentbaseconfig "k8s.io/component-base/config"
+	componentbaseoptions "k8s.io/component-base/config/options"
 	"k8s.io/klog/v2"
+	"k8s.io/kubernetes/pkg/api/legacyscheme"
+	"k8s.io/kubernetes/pkg/kubeapiserver"
 	netutils "k8s.io/utils/net"
 
 	"github.com/wardle-example/wardle-apiserver/apis/wardle"
@@ -48,7 +55,8 @@ import (
 	"github.com/wardle-example/wardle-apiserver/pkg/admission/wardleinitializer"
 	"github.com/wardle-example/wardle-apiserver/pkg/apiserver"
 	"github.com/wardle-example/wardle-apiserver/pkg/auth/standalone"
-	"github.com/wardle-example/wardle-apiserver/pkg/controller/flunder"
+	"github.com/wardle-example/wardle-apiserver/pkg/controller/manager"
+	"github.com/wardle-example/wardle-apiserver/pkg/controlplane"
 	"github.com/wardle-example/wardle-apiserver/pkg/embeddedetcd"
 	clientset "github.com/wardle-example/wardle-apiserver/pkg/generated/clientset/versioned"
 	informers "github.com/wardle-example/wardle-apiserver/pkg/generated/informers/externalversions"
@@ -77,6 +85,13 @@ type WardleServerOptions struct {
 	// server without a cluster needs: tokens, webhooks, a policy file.
 	StandaloneAuthentication *standalone.AuthenticationOptions
 	StandaloneAuthorization  *standalone.AuthorizationOptions
+	// ServiceAccounts issue and accept service-account tokens (standalone).
+	ServiceAccounts *standalone.ServiceAccountOptions
+	// EventTTL is how long a standalone server keeps events.
+	EventTTL time.Duration
+	// LeaderElection makes replicas of a standalone server that share an
+	// etcd run the in-process controllers one at a time.
+	LeaderElection componentbaseconfig.LeaderElectionConfiguration
 	// ComponentGlobalsRegistry holds feature gates and the emulated version.
 	ComponentGlobalsRegistry basecompatibility.ComponentGlobalsRegistry
 
@@ -84,7 +99,8 @@ type WardleServerOptions struct {
 	// and admin.kubeconfig.
 	DataDir string
 	// Controllers are the controllers to run inside the server, on its
-	// loopback client. Complete defaults it by mode.
+	// loopback client: names, "*" for all of the mode's, "-name" to leave
+	// one out. Complete defaults it by mode.
 	Controllers []string
 
 	StdOut io.Writer
@@ -114,6 +130,16 @@ func NewWardleServerOptions(out, errOut io.Writer) *WardleServerOptions {
 		InsecureServing:          NewInsecureServingOptions(),
 		StandaloneAuthentication: standalone.NewAuthenticationOptions(),
 		StandaloneAuthorization:  standalone.NewAuthorizationOptions(),
+		ServiceAccounts:          standalone.NewServiceAccountOptions(),
+		EventTTL:                 time.Hour,
+		LeaderElection: componentbaseconfig.LeaderElectionConfiguration{
+			LeaseDuration:     metav1.Duration{Duration: 15 * time.Second},
+			RenewDeadline:     metav1.Duration{Duration: 10 * time.Second},
+			RetryPeriod:       metav1.Duration{Duration: 2 * time.Second},
+			ResourceLock:      resourcelock.LeasesResourceLock,
+			ResourceName:      "wardle-controller-manager",
+			ResourceNamespace: metav1.NamespaceSystem,
+		},
 		ComponentGlobalsRegistry: compatibility.DefaultComponentGlobalsRegistry,
 		DataDir:                  "./.wardle",
 		StdOut:                   out,
@@ -126,6 +152,9 @@ func NewWardleServerOptions(out, errOut io.Writer) *WardleServerOptions {
 
 	// Registered here, not in Complete, so that --help lists them.
 	wardleadmission.Register(o.RecommendedOptions.Admission)
+	// Events are written often and read rarely: like kube-apiserver, keep
+	// them out of the watch cache.
+	o.RecommendedOptions.Etcd.WatchCacheSizes, _ = genericoptions.WriteWatchCacheSizes(kubeapiserver.DefaultWatchCacheSizes())
 
 	serving := o.RecommendedOptions.SecureServing
 	serving.BindAddress = netutils.ParseIPSloppy("127.0.0.1")
@@ -145,16 +174,25 @@ func (o *WardleServerOptions) Flags() cliflag.NamedFlagSets {
 		"Directory for the embedded etcd's data (when no --etcd-servers are given), the generated CA and "+
 		"serving certificate (unless --cert-dir or --tls-cert-file say otherwise) and, in standalone mode, admin.kubeconfig.")
 	fs.StringSliceVar(&o.Controllers, "controllers", o.Controllers, ""+
-		"Controllers to run inside the server: "+flunder.Name+" (keeps every Flunder's status.observedGeneration and "+
-		"ReferenceResolved condition true). Default: "+flunder.Name+" in standalone mode, none in aggregated mode, "+
-		"where several replicas run and wardle-controller --leader-elect should do it. --controllers= turns them off.")
+		"Controllers to run inside the server, as kube-controller-manager reads this flag: names, '*' for all, '-name' to leave one out. "+
+		"Standalone mode: "+strings.Join(manager.Names(true), ", ")+" (default '*'); "+
+		"with several replicas on one etcd they run on the leader only (--leader-elect). "+
+		"Aggregated mode: "+manager.FlunderStatus+" only, default none: the cluster runs the others, and "+
+		"wardle-controller --leader-elect runs flunder-status for several replicas. --controllers= turns them all off.")
+	fs.DurationVar(&o.EventTTL, "event-ttl", o.EventTTL, "Standalone mode: how long events are kept.")
 	o.InsecureServing.AddFlags(fss.FlagSet("insecure serving"))
+	leaderElection := fss.FlagSet("leader election")
+	componentbaseoptions.BindLeaderElectionFlags(&o.LeaderElection, leaderElection)
+	leaderElection.Lookup("leader-elect").Usage = "Standalone mode: run the in-process controllers only while holding the Lease " +
+		"--leader-elect-resource-namespace/--leader-elect-resource-name, so that replicas sharing one etcd run them one at a time. " +
+		"Default: true with --etcd-servers, false with the embedded etcd (no other server can share it)."
 
 	ro := o.RecommendedOptions
 	ro.Etcd.AddFlags(fss.FlagSet("etcd"))
 	ro.SecureServing.AddFlags(fss.FlagSet("secure serving"))
 	ro.Authentication.AddFlags(fss.FlagSet("authentication"))
 	o.StandaloneAuthentication.AddFlags(fss.FlagSet("authentication"))
+	o.ServiceAccounts.AddFlags(fss.FlagSet("authentication"))
 	ro.Authorization.AddFlags(fss.FlagSet("authorization"))
 	o.StandaloneAuthorization.AddFlags(fss.FlagSet("authorization"))
 	ro.CoreAPI.AddFlags(fss.FlagSet("kubernetes cluster"))
@@ -223,7 +261,7 @@ func (o *WardleServerOptions) Complete() error {
 		o.completeAggregated()
 	}
 	if !o.userSet("controllers") && o.Controllers == nil && o.standalone {
-		o.Controllers = []string{flunder.Name}
+		o.Controllers = []string{"*"}
 	}
 
 	// The advertised address appears in discovery. On a loopback bind the
@@ -302,13 +340,16 @@ func (o *WardleServerOptions) completeStandalone() {
 	if !o.userSet("enable-priority-and-fairness") {
 		ro.Features.EnablePriorityAndFairness = false
 	}
-	// The garbage collector is kube-controller-manager's. Without one,
-	// "kubectl delete --cascade=orphan" would leave objects stuck behind the
-	// orphan finalizer forever, so deletes are immediate.
-	if !o.userSet("enable-garbage-collector") {
-		ro.Etcd.EnableGarbageCollection = false
+	defaultOffClusterPlugins(ro.Admission)
+
+	if o.ServiceAccounts.SigningKeyFile == "" {
+		o.ServiceAccounts.SigningKeyFile = filepath.Join(ro.SecureServing.ServerCert.CertDirectory, "sa.key")
 	}
-	defaultOffCorePlugins(ro.Admission)
+	// Replicas can only share an external etcd; alone on the embedded one,
+	// a server need not wait for a Lease after a crash.
+	if !o.userSet("leader-elect") {
+		o.LeaderElection.LeaderElect = o.embeddedEtcd == nil
+	}
 }
 
 // Validate reports every invalid or contradictory option at once.
@@ -320,27 +361,42 @@ func (o *WardleServerOptions) Validate() error {
 	errs = append(errs, o.InsecureServing.Validate()...)
 	errs = append(errs, o.StandaloneAuthentication.Validate()...)
 	errs = append(errs, o.StandaloneAuthorization.Validate()...)
+	errs = append(errs, o.ServiceAccounts.Validate()...)
 	switch o.RecommendedOptions.SecureServing.MinTLSVersion {
 	case "VersionTLS10", "VersionTLS11":
 		errs = append(errs, fmt.Errorf("--tls-min-version %s is too old: the minimum is VersionTLS12", o.RecommendedOptions.SecureServing.MinTLSVersion))
 	}
-	if !o.standalone && (o.StandaloneAuthentication.Configured() || o.StandaloneAuthorization.Configured()) {
-		errs = append(errs, fmt.Errorf("--token-auth-file, --authentication-token-webhook-config-file, --anonymous-auth, --authorization-policy-file and --authorization-webhook-config-file are for standalone mode; with a Kubernetes cluster, kube-apiserver authenticates and authorizes"))
+	if !o.standalone && (o.StandaloneAuthentication.Configured() || o.StandaloneAuthorization.Configured() || o.ServiceAccounts.Configured(o.flags)) {
+		errs = append(errs, fmt.Errorf("--token-auth-file, --authentication-token-webhook-config-file, --anonymous-auth, --authorization-policy-file, --authorization-webhook-config-file and the --service-account-* flags are for standalone mode; with a Kubernetes cluster, kube-apiserver authenticates and authorizes"))
+	}
+	if !o.standalone {
+		for _, name := range []string{"event-ttl", "leader-elect", "leader-elect-lease-duration", "leader-elect-renew-deadline", "leader-elect-retry-period",
+			"leader-elect-resource-lock", "leader-elect-resource-name", "leader-elect-resource-namespace"} {
+			if o.userSet(name) {
+				errs = append(errs, fmt.Errorf("--%s is for standalone mode; with a Kubernetes cluster, the cluster keeps events and runs wardle-controller --leader-elect", name))
+			}
+		}
 	}
 	if o.DataDir == "" {
 		errs = append(errs, fmt.Errorf("--data-dir must not be empty"))
 	}
-	for _, name := range o.Controllers {
-		if name != flunder.Name {
-			errs = append(errs, fmt.Errorf("--controllers: unknown controller %q; known: %s", name, flunder.Name))
-		}
+	if _, err := manager.Resolve(o.Controllers, manager.Names(o.standalone)); err != nil {
+		errs = append(errs, fmt.Errorf("--controllers: %w", err))
 	}
 	if o.standalone {
 		if o.RecommendedOptions.Features.EnablePriorityAndFairness {
 			errs = append(errs, fmt.Errorf("--enable-priority-and-fairness needs the flowcontrol API of a Kubernetes cluster, which standalone mode does not have; give --kubeconfig or leave it off"))
 		}
-		if o.RecommendedOptions.Etcd.EnableGarbageCollection {
-			errs = append(errs, fmt.Errorf("--enable-garbage-collector needs the garbage collector of a Kubernetes cluster's kube-controller-manager, which standalone mode does not have; give --kubeconfig or leave it off"))
+		if le := o.LeaderElection; le.LeaderElect {
+			if le.ResourceLock != resourcelock.LeasesResourceLock {
+				errs = append(errs, fmt.Errorf("--leader-elect-resource-lock must be %q", resourcelock.LeasesResourceLock))
+			}
+			if le.LeaseDuration.Duration <= le.RenewDeadline.Duration || le.RenewDeadline.Duration <= le.RetryPeriod.Duration || le.RetryPeriod.Duration <= 0 {
+				errs = append(errs, fmt.Errorf("leader election needs --leader-elect-lease-duration > --leader-elect-renew-deadline > --leader-elect-retry-period > 0"))
+			}
+		}
+		if o.EventTTL <= 0 {
+			errs = append(errs, fmt.Errorf("--event-ttl must be positive"))
 		}
 		errs = append(errs, validateStandaloneAdmission(o.RecommendedOptions.Admission)...)
 	}
@@ -361,21 +417,22 @@ func (o *WardleServerOptions) Config() (*apiserver.Config, error) {
 	}
 
 	serverConfig := genericapiserver.NewRecommendedConfig(apiserver.Codecs)
-	namer := openapi.NewDefinitionNamer(apiserver.Scheme)
-	serverConfig.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(wardleopenapi.GetOpenAPIDefinitions, namer)
+	definitions, namer := wardleopenapi.GetOpenAPIDefinitions, openapi.NewDefinitionNamer(apiserver.Scheme)
+	if o.standalone {
+		definitions, namer = controlplane.OpenAPIDefinitions(definitions), openapi.NewDefinitionNamer(apiserver.Scheme, legacyscheme.Scheme)
+	}
+	serverConfig.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(definitions, namer)
 	serverConfig.OpenAPIConfig.Info.Title = "wardle-apiserver"
-	serverConfig.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(wardleopenapi.GetOpenAPIDefinitions, namer)
+	serverConfig.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(definitions, namer)
 	serverConfig.OpenAPIV3Config.Info.Title = "wardle-apiserver"
 	if err := o.ServerRunOptions.ApplyTo(&serverConfig.Config); err != nil {
 		return nil, err
 	}
 	serverConfig.EffectiveVersion = wardleversion.EffectiveVersion(serverConfig.EffectiveVersion)
-	serverConfig.OpenAPIConfig.Info.Version = wardleversion.Get().GitVersion
-	serverConfig.OpenAPIV3Config.Info.Version = wardleversion.Get().GitVersion
+	serverConfig.OpenAPIConfig.Info.Version = wardleversion.Wardle()
+	serverConfig.OpenAPIV3Config.Info.Version = wardleversion.Wardle()
 
-	config := &apiserver.Config{GenericConfig: serverConfig, ExtraConfig: apiserver.ExtraConfig{
-		FlunderStatusController: slices.Contains(o.Controllers, flunder.Name),
-	}}
+	config := &apiserver.Config{GenericConfig: serverConfig}
 	complete := false
 	defer func() {
 		if !complete {
@@ -409,27 +466,32 @@ func (o *WardleServerOptions) Config() (*apiserver.Config, error) {
 	recommended := *o.RecommendedOptions
 	if o.standalone {
 		// The library's delegated authentication, authorization and
-		// admission need a cluster; standalone mode builds its own below,
-		// from the same options.
-		recommended.Authentication, recommended.Authorization, recommended.Admission = nil, nil, nil
+		// admission need a cluster, and its etcd options would store every
+		// group with the wardle codec; applyStandaloneTo builds them from
+		// the same options for a standalone control plane.
+		recommended.Etcd, recommended.Authentication, recommended.Authorization, recommended.Admission = nil, nil, nil, nil
 	}
 	if err := recommended.ApplyTo(serverConfig); err != nil {
 		return nil, err
 	}
 	if o.standalone {
-		if err := o.StandaloneAuthentication.ApplyTo(&serverConfig.Authentication, serverConfig.SecureServing, serverConfig.OpenAPIConfig, o.RecommendedOptions.Authentication); err != nil {
+		if err := o.applyStandaloneTo(serverConfig, &config.ExtraConfig); err != nil {
 			return nil, err
 		}
-		if err := o.StandaloneAuthorization.ApplyTo(&serverConfig.Authorization, o.RecommendedOptions.Authorization); err != nil {
-			return nil, err
-		}
-		initializers, err := o.RecommendedOptions.ExtraAdmissionInitializers(serverConfig)
-		if err != nil {
-			return nil, err
-		}
-		if err := applyStandaloneAdmission(o.RecommendedOptions.Admission, serverConfig, initializers...); err != nil {
-			return nil, err
-		}
+	}
+	enabled, err := manager.Resolve(o.Controllers, manager.Names(o.standalone))
+	if err != nil {
+		return nil, err
+	}
+	config.ExtraConfig.Controllers = &manager.Config{
+		KubeInformers:  serverConfig.SharedInformerFactory,
+		Enabled:        enabled,
+		LeaderElection: o.LeaderElection,
+	}
+	if !o.standalone {
+		// The cluster's informers are not the server's own APIs.
+		config.ExtraConfig.Controllers.KubeInformers = nil
+		config.ExtraConfig.Controllers.LeaderElection.LeaderElect = false
 	}
 
 	insecure, err := o.InsecureServing.ApplyTo()

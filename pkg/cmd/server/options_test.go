@@ -20,6 +20,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -63,8 +64,17 @@ func TestCompleteStandaloneByDefault(t *testing.T) {
 	if ro.Features.EnablePriorityAndFairness {
 		t.Error("priority and fairness needs a cluster; want it off")
 	}
-	if ro.Etcd.EnableGarbageCollection {
-		t.Error("no garbage collector in standalone mode; want orphan finalizers off")
+	if !ro.Etcd.EnableGarbageCollection {
+		t.Error("standalone mode runs the garbage collector; want ownerReferences honoured")
+	}
+	if !slices.Equal(o.Controllers, []string{"*"}) {
+		t.Errorf("controllers = %v, want all of them (*)", o.Controllers)
+	}
+	if o.LeaderElection.LeaderElect {
+		t.Error("with the embedded etcd no other replica can exist; want no leader election")
+	}
+	if want := filepath.Join(o.DataDir, "pki", "sa.key"); o.ServiceAccounts.SigningKeyFile != want {
+		t.Errorf("service-account signing key = %q, want %q", o.ServiceAccounts.SigningKeyFile, want)
 	}
 	if o.embeddedEtcd == nil || len(ro.Etcd.StorageConfig.Transport.ServerList) != 1 ||
 		ro.Etcd.StorageConfig.Transport.ServerList[0] != o.embeddedEtcd.ClientURL.String() {
@@ -85,6 +95,9 @@ func TestCompleteKeepsUserChoices(t *testing.T) {
 	o := parsedOptions(t, "--etcd-servers=http://127.0.0.1:2379", "--client-ca-file=/some/ca.crt", "--cert-dir=/some/dir")
 	if o.embeddedEtcd != nil {
 		t.Error("--etcd-servers given: no embedded etcd may be started")
+	}
+	if !o.LeaderElection.LeaderElect {
+		t.Error("--etcd-servers given: replicas may share it; want leader election on")
 	}
 	if got := o.RecommendedOptions.Authentication.ClientCert.ClientCA; got != "/some/ca.crt" || o.ownClientCA {
 		t.Errorf("client CA = %q (own %v), want the user's", got, o.ownClientCA)
@@ -115,6 +128,11 @@ func TestAggregatedWhenKubeconfigGiven(t *testing.T) {
 			if err := o.Validate(); err == nil || !strings.Contains(err.Error(), "standalone mode") {
 				t.Errorf("a standalone-only flag in aggregated mode: Validate() = %v, want an error", err)
 			}
+			o.StandaloneAuthentication.TokenAuthFile = ""
+			o.Controllers = []string{"namespace-controller"}
+			if err := o.Validate(); err == nil || !strings.Contains(err.Error(), `unknown controller "namespace-controller"`) {
+				t.Errorf("a Kubernetes controller in aggregated mode: Validate() = %v, want an error", err)
+			}
 		})
 	}
 }
@@ -124,12 +142,14 @@ func TestValidateRefusesWhatStandaloneCannotDo(t *testing.T) {
 		args []string
 		want string
 	}{
-		"priority and fairness": {[]string{"--enable-priority-and-fairness=true"}, "--enable-priority-and-fairness"},
-		"garbage collector":     {[]string{"--enable-garbage-collector=true"}, "--enable-garbage-collector"},
-		"core admission plugin": {[]string{"--enable-admission-plugins=NamespaceLifecycle"}, "NamespaceLifecycle"},
-		"non-loopback insecure": {[]string{"--insecure-port=8080", "--insecure-bind-address=0.0.0.0"}, "not a loopback address"},
-		"empty data dir":        {[]string{"--data-dir="}, "--data-dir"},
-		"old TLS":               {[]string{"--tls-min-version=VersionTLS11"}, "VersionTLS12"},
+		"priority and fairness":    {[]string{"--enable-priority-and-fairness=true"}, "--enable-priority-and-fairness"},
+		"cluster admission plugin": {[]string{"--enable-admission-plugins=ValidatingAdmissionWebhook"}, "ValidatingAdmissionWebhook"},
+		"unknown controller":       {[]string{"--controllers=flunder-status,nope"}, `unknown controller "nope"`},
+		"bad leader election":      {[]string{"--leader-elect", "--leader-elect-renew-deadline=20s"}, "--leader-elect-lease-duration"},
+		"no event TTL":             {[]string{"--event-ttl=0"}, "--event-ttl"},
+		"non-loopback insecure":    {[]string{"--insecure-port=8080", "--insecure-bind-address=0.0.0.0"}, "not a loopback address"},
+		"empty data dir":           {[]string{"--data-dir="}, "--data-dir"},
+		"old TLS":                  {[]string{"--tls-min-version=VersionTLS11"}, "VersionTLS12"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

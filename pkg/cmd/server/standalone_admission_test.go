@@ -28,11 +28,12 @@ import (
 	genericoptions "k8s.io/apiserver/pkg/server/options"
 )
 
-// The plugins k8s.io/apiserver registers, all of which read the core API.
-var wantCorePlugins = []string{
+// The plugins k8s.io/apiserver registers that read admissionregistration.k8s.io,
+// which standalone mode does not serve. NamespaceLifecycle is not among them:
+// standalone mode serves namespaces.
+var wantClusterPlugins = []string{
 	"MutatingAdmissionPolicy",
 	"MutatingAdmissionWebhook",
-	"NamespaceLifecycle",
 	"ValidatingAdmissionPolicy",
 	"ValidatingAdmissionWebhook",
 }
@@ -40,7 +41,7 @@ var wantCorePlugins = []string{
 const testPlugin = "WardleTestPlugin"
 
 // newAdmissionOptions returns the library's admission options with one extra
-// plugin that does not need the core API, as a server's own plugin would be.
+// plugin that needs no cluster, as a server's own plugin would be.
 func newAdmissionOptions() *genericoptions.AdmissionOptions {
 	a := genericoptions.NewAdmissionOptions()
 	a.Plugins.Register(testPlugin, func(io.Reader) (admission.Interface, error) {
@@ -50,84 +51,25 @@ func newAdmissionOptions() *genericoptions.AdmissionOptions {
 	return a
 }
 
-func TestCorePluginNames(t *testing.T) {
-	if got := sets.List(corePluginNames()); !slices.Equal(got, wantCorePlugins) {
-		t.Errorf("corePluginNames() = %v, want %v", got, wantCorePlugins)
+func TestClusterPluginNames(t *testing.T) {
+	if got := sets.List(clusterPluginNames()); !slices.Equal(got, wantClusterPlugins) {
+		t.Errorf("clusterPluginNames() = %v, want %v", got, wantClusterPlugins)
 	}
 }
 
-func TestDefaultOffCorePlugins(t *testing.T) {
+func TestDefaultOffClusterPlugins(t *testing.T) {
 	a := newAdmissionOptions()
 	a.DefaultOffPlugins = sets.New("AlreadyOff")
-	defaultOffCorePlugins(a)
-	want := append([]string{"AlreadyOff"}, wantCorePlugins...)
+	defaultOffClusterPlugins(a)
+	want := append([]string{"AlreadyOff"}, wantClusterPlugins...)
 	slices.Sort(want)
 	if got := sets.List(a.DefaultOffPlugins); !slices.Equal(got, want) {
 		t.Errorf("DefaultOffPlugins = %v, want %v", got, want)
 	}
-	if a.DefaultOffPlugins.Has(testPlugin) {
-		t.Errorf("%s, which needs no core API, is off by default", testPlugin)
-	}
-}
-
-func TestEnabledAdmissionPlugins(t *testing.T) {
-	tests := []struct {
-		name       string
-		defaultOff bool
-		enable     []string
-		disable    []string
-		want       []string
-	}{
-		{
-			name: "library defaults: everything in recommended order",
-			want: []string{"NamespaceLifecycle", "MutatingAdmissionPolicy", "MutatingAdmissionWebhook", "ValidatingAdmissionPolicy", "ValidatingAdmissionWebhook", testPlugin},
-		},
-		{
-			name:       "standalone defaults: core plugins off",
-			defaultOff: true,
-			want:       []string{testPlugin},
-		},
-		{
-			name:       "standalone, own plugin disabled",
-			defaultOff: true,
-			disable:    []string{testPlugin},
-			want:       nil,
-		},
-		{
-			name:       "standalone, core plugin explicitly enabled (refused by validation)",
-			defaultOff: true,
-			enable:     []string{"ValidatingAdmissionWebhook"},
-			want:       []string{"ValidatingAdmissionWebhook", testPlugin},
-		},
-		{
-			name:    "disable wins over default on",
-			disable: []string{"NamespaceLifecycle", "MutatingAdmissionWebhook"},
-			want:    []string{"MutatingAdmissionPolicy", "ValidatingAdmissionPolicy", "ValidatingAdmissionWebhook", testPlugin},
-		},
-		{
-			name:       "enable order does not matter",
-			defaultOff: true,
-			enable:     []string{"ValidatingAdmissionPolicy", "NamespaceLifecycle"},
-			want:       []string{"NamespaceLifecycle", "ValidatingAdmissionPolicy", testPlugin},
-		},
-		{
-			name:       "plugins outside the recommended order are never enabled",
-			defaultOff: true,
-			enable:     []string{"NotRegistered"},
-			want:       []string{testPlugin},
-		},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			a := newAdmissionOptions()
-			if tc.defaultOff {
-				defaultOffCorePlugins(a)
-			}
-			a.EnablePlugins, a.DisablePlugins = tc.enable, tc.disable
-			if got := enabledAdmissionPlugins(a); !slices.Equal(got, tc.want) {
-				t.Errorf("enabledAdmissionPlugins() = %v, want %v", got, tc.want)
-			}
-		})
+	for _, on := range []string{testPlugin, "NamespaceLifecycle"} {
+		if a.DefaultOffPlugins.Has(on) {
+			t.Errorf("%s, which standalone mode can run, is off by default", on)
+		}
 	}
 }
 
@@ -139,14 +81,15 @@ func TestValidateStandaloneAdmission(t *testing.T) {
 	}{
 		{name: "no flags"},
 		{name: "own plugin enabled", flags: []string{"--enable-admission-plugins=" + testPlugin}},
-		{name: "core plugin disabled", flags: []string{"--disable-admission-plugins=NamespaceLifecycle,ValidatingAdmissionWebhook"}},
+		{name: "cluster plugins disabled", flags: []string{"--disable-admission-plugins=NamespaceLifecycle,ValidatingAdmissionWebhook"}},
+		{name: "NamespaceLifecycle enabled", flags: []string{"--enable-admission-plugins=NamespaceLifecycle"}},
 		{
-			name:   "core plugin enabled",
-			flags:  []string{"--enable-admission-plugins=NamespaceLifecycle"},
-			errsOn: []string{"NamespaceLifecycle"},
+			name:   "cluster plugin enabled",
+			flags:  []string{"--enable-admission-plugins=ValidatingAdmissionWebhook"},
+			errsOn: []string{"ValidatingAdmissionWebhook"},
 		},
 		{
-			name:   "several core plugins enabled with an own plugin",
+			name:   "several cluster plugins enabled with an own plugin",
 			flags:  []string{"--enable-admission-plugins=MutatingAdmissionWebhook," + testPlugin + ",ValidatingAdmissionPolicy"},
 			errsOn: []string{"MutatingAdmissionWebhook", "ValidatingAdmissionPolicy"},
 		},
@@ -159,7 +102,7 @@ func TestValidateStandaloneAdmission(t *testing.T) {
 			if err := fs.Parse(tc.flags); err != nil {
 				t.Fatal(err)
 			}
-			defaultOffCorePlugins(a)
+			defaultOffClusterPlugins(a)
 			errs := validateStandaloneAdmission(a)
 			if len(errs) != len(tc.errsOn) {
 				t.Fatalf("got errors %v, want %d naming %v", errs, len(tc.errsOn), tc.errsOn)

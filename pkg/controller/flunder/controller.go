@@ -58,7 +58,8 @@ type Controller struct {
 	synced   []cache.InformerSynced
 	queue    workqueue.TypedRateLimitingInterface[cache.ObjectName]
 
-	statusWrites atomic.Int64
+	statusWrites   atomic.Int64
+	removeHandlers func()
 }
 
 // New returns a controller fed by the given informers. Call it before the
@@ -74,26 +75,46 @@ func New(client clientset.Interface, flunderInformer informers.FlunderInformer, 
 			workqueue.DefaultTypedControllerRateLimiter[cache.ObjectName](),
 			workqueue.TypedRateLimitingQueueConfig[cache.ObjectName]{Name: Name}),
 	}
-	if err := flunderInformer.Informer().AddIndexers(cache.Indexers{byReference: indexByReference}); err != nil {
+	if err := AddIndexers(flunderInformer.Informer()); err != nil {
 		return nil, err
 	}
-	if _, err := flunderInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	flunderHandler, err := flunderInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: func(obj interface{}) { c.flunderChanged(obj, true) },
 		UpdateFunc: func(_, obj interface{}) {
 			c.flunderChanged(obj, false)
 		},
 		DeleteFunc: func(obj interface{}) { c.flunderChanged(obj, true) },
-	}); err != nil {
+	})
+	if err != nil {
 		return nil, err
 	}
-	if _, err := fischerInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	fischerHandler, err := fischerInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		// A Fischer's content does not matter here, only whether it exists.
 		AddFunc:    c.fischerCameOrWent,
 		DeleteFunc: c.fischerCameOrWent,
-	}); err != nil {
+	})
+	if err != nil {
 		return nil, err
 	}
+	// Run removes the handlers when it ends, so that a controller started
+	// again on the same informers (a new leader-election term) leaves no
+	// dead handler behind.
+	c.removeHandlers = func() {
+		utilruntime.HandleError(flunderInformer.Informer().RemoveEventHandler(flunderHandler))
+		utilruntime.HandleError(fischerInformer.Informer().RemoveEventHandler(fischerHandler))
+	}
 	return c, nil
+}
+
+// AddIndexers adds the controller's index to a Flunder informer that has
+// not started yet. New calls it; a process that starts the informers before
+// it creates the controller calls it first. An informer that has the index
+// already is left alone.
+func AddIndexers(informer cache.SharedIndexInformer) error {
+	if _, ok := informer.GetIndexer().GetIndexers()[byReference]; ok {
+		return nil
+	}
+	return informer.AddIndexers(cache.Indexers{byReference: indexByReference})
 }
 
 func indexByReference(obj interface{}) ([]string, error) {
@@ -151,6 +172,7 @@ func (c *Controller) StatusWrites() int64 { return c.statusWrites.Load() }
 // current item.
 func (c *Controller) Run(ctx context.Context, workers int) error {
 	defer utilruntime.HandleCrashWithContext(ctx)
+	defer c.removeHandlers()
 	logger := klog.FromContext(ctx).WithValues("controller", Name)
 	if !cache.WaitForNamedCacheSyncWithContext(ctx, c.synced...) {
 		// It only gives up when ctx ends: a stop, not a failure.

@@ -1,0 +1,230 @@
+/*
+Copyright The wardle-apiserver Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package manager runs a standalone server's controllers in its own
+// process, on its loopback client, the way kube-controller-manager runs
+// them for a cluster: Kubernetes' namespace, garbage-collector,
+// clusterrole-aggregation and serviceaccount controllers, and wardle's
+// flunder-status controller. With leader election on, only the replica
+// holding the Lease runs them.
+package manager
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/google/uuid"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/leaderelection"
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	componentbaseconfig "k8s.io/component-base/config"
+	"k8s.io/klog/v2"
+	"k8s.io/kubernetes/cmd/kube-controller-manager/names"
+
+	"github.com/wardle-example/wardle-apiserver/pkg/controller/flunder"
+	wardleinformers "github.com/wardle-example/wardle-apiserver/pkg/generated/informers/externalversions"
+)
+
+// Controller names, for --controllers. The Kubernetes ones are
+// kube-controller-manager's.
+const (
+	Namespace              = names.NamespaceController
+	GarbageCollector       = names.GarbageCollectorController
+	ClusterRoleAggregation = names.ClusterRoleAggregationController
+	ServiceAccount         = names.ServiceAccountController
+	FlunderStatus          = flunder.Name
+)
+
+// KubernetesControllers are the controllers that need the Kubernetes APIs
+// a standalone server serves; an aggregated server's cluster runs them.
+var KubernetesControllers = []string{Namespace, GarbageCollector, ClusterRoleAggregation, ServiceAccount}
+
+// Resolve turns --controllers into the set to run, as
+// kube-controller-manager reads its own flag: names, "*" for every
+// controller in available, "-name" to leave one out. An unknown name is an
+// error naming what is known.
+func Resolve(requested, available []string) (sets.Set[string], error) {
+	known := sets.New(available...)
+	enabled := sets.New[string]()
+	var disabled []string
+	for _, name := range requested {
+		switch {
+		case name == "*":
+			enabled.Insert(available...)
+			continue
+		case strings.HasPrefix(name, "-"):
+			name = name[1:]
+			disabled = append(disabled, name)
+		default:
+			enabled.Insert(name)
+		}
+		if !known.Has(name) {
+			return nil, fmt.Errorf("unknown controller %q; known here: %s", name, strings.Join(available, ", "))
+		}
+	}
+	return enabled.Delete(disabled...), nil
+}
+
+// Config is what the in-process controllers run on.
+type Config struct {
+	// ClientConfig reaches the server (its loopback client).
+	ClientConfig *rest.Config
+	// KubeInformers and WardleInformers are the server's shared informers;
+	// the controllers add theirs to them. KubeInformers is nil where
+	// Kubernetes' own APIs are not served (aggregated mode).
+	KubeInformers   informers.SharedInformerFactory
+	WardleInformers wardleinformers.SharedInformerFactory
+	// Enabled are the controllers to run (see Resolve).
+	Enabled sets.Set[string]
+	// LeaderElection, when LeaderElect is true, runs the controllers only
+	// while this process holds the Lease, so that replicas sharing an etcd
+	// do not run them twice.
+	LeaderElection componentbaseconfig.LeaderElectionConfiguration
+	// Workers is how many objects each controller works on at once.
+	Workers int
+}
+
+// Manager runs the enabled controllers.
+type Manager struct {
+	config Config
+}
+
+// New prepares the controllers. Call it before the informers start:
+// flunder-status adds an index to the Flunder informer. The controllers
+// themselves are built each time this process starts leading, as
+// kube-controller-manager builds them.
+func New(config Config) (*Manager, error) {
+	if config.Workers < 1 {
+		config.Workers = 2
+	}
+	if config.Enabled.Has(FlunderStatus) {
+		if err := flunder.AddIndexers(config.WardleInformers.Wardle().V1beta1().Flunders().Informer()); err != nil {
+			return nil, err
+		}
+	}
+	return &Manager{config: config}, nil
+}
+
+// Run runs the controllers until ctx ends, under leader election if it is
+// configured. It returns once every controller has stopped.
+func (m *Manager) Run(ctx context.Context) error {
+	if m.config.Enabled.Len() == 0 {
+		return nil
+	}
+	if !m.config.LeaderElection.LeaderElect {
+		m.runControllers(ctx)
+		return nil
+	}
+	return m.runWithLeaderElection(ctx)
+}
+
+// runControllers starts every enabled controller and waits for them.
+func (m *Manager) runControllers(ctx context.Context) {
+	logger := klog.FromContext(ctx)
+	var wg sync.WaitGroup
+	for _, name := range sets.List(m.config.Enabled) {
+		run, err := m.controller(ctx, name)
+		if err != nil {
+			logger.Error(err, "Not starting a controller", "controller", name)
+			continue
+		}
+		logger.Info("Starting controller", "controller", name)
+		wg.Go(func() { run(ctx) })
+	}
+	// Informers the controllers asked for start now; those already running
+	// are left alone.
+	if m.config.KubeInformers != nil {
+		m.config.KubeInformers.Start(ctx.Done())
+	}
+	m.config.WardleInformers.Start(ctx.Done())
+	wg.Wait()
+}
+
+// controller builds the controller called name and returns what runs it.
+func (m *Manager) controller(ctx context.Context, name string) (func(context.Context), error) {
+	c := m.config
+	switch name {
+	case FlunderStatus:
+		return newFlunderStatus(c)
+	case Namespace:
+		return newNamespaceController(ctx, c)
+	case GarbageCollector:
+		return newGarbageCollector(ctx, c)
+	case ClusterRoleAggregation:
+		return newClusterRoleAggregation(c)
+	case ServiceAccount:
+		return newServiceAccountController(ctx, c)
+	}
+	return nil, fmt.Errorf("unknown controller %q", name)
+}
+
+// runWithLeaderElection runs the controllers while this process holds the
+// Lease. Losing it stops them; the process keeps serving and campaigns
+// again, as the API itself does not depend on who leads.
+func (m *Manager) runWithLeaderElection(ctx context.Context) error {
+	le := m.config.LeaderElection
+	client, err := kubernetes.NewForConfig(rest.AddUserAgent(m.config.ClientConfig, "leader-election"))
+	if err != nil {
+		return err
+	}
+	host, _ := os.Hostname()
+	identity := host + "_" + uuid.NewString()
+	lock, err := resourcelock.New(le.ResourceLock, le.ResourceNamespace, le.ResourceName, nil, client.CoordinationV1(),
+		resourcelock.ResourceLockConfig{Identity: identity})
+	if err != nil {
+		return err
+	}
+	logger := klog.FromContext(ctx).WithValues("lease", le.ResourceNamespace+"/"+le.ResourceName, "identity", identity)
+	for ctx.Err() == nil {
+		elector, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
+			Lock:            lock,
+			LeaseDuration:   le.LeaseDuration.Duration,
+			RenewDeadline:   le.RenewDeadline.Duration,
+			RetryPeriod:     le.RetryPeriod.Duration,
+			ReleaseOnCancel: true,
+			Name:            le.ResourceName,
+			Callbacks: leaderelection.LeaderCallbacks{
+				OnStartedLeading: func(ctx context.Context) {
+					logger.Info("Leading: starting the controllers", "controllers", sets.List(m.config.Enabled))
+					m.runControllers(ctx)
+				},
+				OnStoppedLeading: func() {
+					logger.Info("Not leading: the controllers stopped")
+				},
+			},
+		})
+		if err != nil {
+			return err
+		}
+		elector.Run(ctx)
+	}
+	return nil
+}
+
+// Names lists the controllers available in a mode, for --help.
+func Names(standalone bool) []string {
+	if !standalone {
+		return []string{FlunderStatus}
+	}
+	return slices.Concat([]string{FlunderStatus}, KubernetesControllers)
+}
