@@ -2,7 +2,7 @@
 // typed clientset, apply configurations, listers, informers and the OpenAPI
 // definitions. It is a module of its own, like k8s.io/client-go, so that
 // controllers can use the clients without the server's dependencies entering
-// their module graph. hack/update-codegen.sh writes everything in it.
+// their module graph. hack/update-codegen.sh generates all of its Go code.
 module github.com/wardle-example/wardle-apiserver/pkg/generated
 
 go 1.26.0
