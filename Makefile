@@ -10,9 +10,13 @@ VERSION_PKG = github.com/wardle-example/wardle-apiserver/pkg/version
 LDFLAGS    ?= -X $(VERSION_PKG).gitCommit=$(shell git rev-parse HEAD 2>/dev/null) \
               -X $(VERSION_PKG).gitTreeState=$(shell [ -z "$$(git status --porcelain 2>/dev/null)" ] && echo clean || echo dirty) \
               -X $(VERSION_PKG).buildDate=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+# The Go modules nested in this one, which ./... at the root does not reach:
+# the API types and the generated clients, and two consumers of them.
+API_MODULES      := apis pkg/generated
+CONSUMER_MODULES := examples/client test/controllerruntime
 
 .PHONY: help build run test test-unit test-integration test-e2e test-aggregation test-controller-runtime \
-        bench bench-quick verify fmt-check vet update-codegen verify-codegen clean
+        test-examples bench bench-quick verify fmt-check vet verify-consumers update-codegen verify-codegen clean
 
 help: ## Show this help.
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-24s %s\n", $$1, $$2}'
@@ -23,11 +27,13 @@ build: ## Build bin/wardle-apiserver.
 run: ## Run the server standalone (data in ./.wardle, HTTPS on 127.0.0.1:8443).
 	$(GO) run ./cmd/wardle-apiserver
 
-test: verify build test-controller-runtime ## Check formatting and vet, then run every test (unit, integration, e2e with kubectl, controller-runtime) with -race.
+test: verify build test-controller-runtime test-examples ## Check formatting, vet and the consumer modules, then run every test (unit, integration, e2e with kubectl, controller-runtime, the example client) with -race.
 	WARDLE_APISERVER_BINARY=$(BIN)/wardle-apiserver $(GO) test $(TESTFLAGS) ./...
+	@set -e; for m in $(API_MODULES); do echo "$(GO) test -C $$m $(TESTFLAGS) ./..."; $(GO) test -C $$m $(TESTFLAGS) ./...; done
 
-test-unit: ## Unit tests only.
-	$(GO) test $(TESTFLAGS) ./apis/... ./pkg/...
+test-unit: ## Unit tests only (the server's packages, and the apis and pkg/generated modules).
+	$(GO) test $(TESTFLAGS) ./pkg/...
+	@set -e; for m in $(API_MODULES); do echo "$(GO) test -C $$m $(TESTFLAGS) ./..."; $(GO) test -C $$m $(TESTFLAGS) ./...; done
 
 test-integration: ## Integration tests: the real server on an embedded etcd.
 	$(GO) test $(TESTFLAGS) ./test/integration/...
@@ -35,8 +41,11 @@ test-integration: ## Integration tests: the real server on an embedded etcd.
 test-e2e: build ## End-to-end tests: the wardle-apiserver binary driven by the real kubectl.
 	WARDLE_APISERVER_BINARY=$(BIN)/wardle-apiserver $(GO) test $(TESTFLAGS) ./test/e2e/...
 
-test-controller-runtime: ## controller-runtime's client and cache against the real server (test/controllerruntime, its own Go module).
-	cd test/controllerruntime && $(GO) test $(TESTFLAGS) ./...
+test-controller-runtime: build ## controller-runtime's client and cache against the server binary (test/controllerruntime, its own Go module).
+	WARDLE_APISERVER_BINARY=$(BIN)/wardle-apiserver $(GO) test -C test/controllerruntime $(TESTFLAGS) ./...
+
+test-examples: build ## The example client against the server binary (examples/client, its own Go module).
+	WARDLE_APISERVER_BINARY=$(BIN)/wardle-apiserver $(GO) test -C examples/client $(TESTFLAGS) ./...
 
 test-aggregation: build ## wardle-apiserver behind a real kube-apiserver (built from the Go module proxy on first use, 10-15 min).
 	KUBE_APISERVER_BINARY="$$(hack/build-kube-apiserver.sh)" WARDLE_APISERVER_BINARY=$(BIN)/wardle-apiserver \
@@ -50,7 +59,7 @@ bench-quick: build ## A short run of the benchmark, to check it works; writes _o
 	$(GO) build -o $(BIN)/wardle-bench ./cmd/wardle-bench
 	$(BIN)/wardle-bench suite --quick --wardle-apiserver $(BIN)/wardle-apiserver --kube-apiserver "$$(hack/build-kube-apiserver.sh)" --repo . --out _output/bench-quick
 
-verify: fmt-check vet ## gofmt and go vet.
+verify: fmt-check vet verify-consumers ## gofmt and go vet (every module), and the consumer-facing modules' checks.
 
 fmt-check:
 	@out="$$(gofmt -l $(GO_FILES))"; if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -58,6 +67,10 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 	$(GO) vet -tags aggregation ./test/aggregation/...
+	@set -e; for m in $(API_MODULES) $(CONSUMER_MODULES); do echo "$(GO) vet -C $$m ./..."; $(GO) vet -C $$m ./...; done
+
+verify-consumers: ## The apis, pkg/generated and consumer modules: tidy, build, vet, no k8s.io/kubernetes, local replaces only.
+	hack/verify-consumers.sh
 
 update-codegen: ## Regenerate deepcopy, conversion, defaults, openapi, clientset, listers, informers.
 	hack/update-codegen.sh

@@ -6,6 +6,8 @@ require (
 	github.com/google/uuid v1.6.0
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.10
+	github.com/wardle-example/wardle-apiserver/apis v0.0.0-00010101000000-000000000000
+	github.com/wardle-example/wardle-apiserver/pkg/generated v0.0.0-00010101000000-000000000000
 	go.etcd.io/etcd/client/pkg/v3 v3.7.0
 	go.etcd.io/etcd/client/v3 v3.7.0
 	go.etcd.io/etcd/server/v3 v3.7.0
@@ -23,7 +25,6 @@ require (
 	k8s.io/kube-openapi v0.0.0-20260721132016-d427ff9ee9ad
 	k8s.io/kubernetes v1.37.1
 	k8s.io/utils v0.0.0-20260626114624-be93311217bd
-	sigs.k8s.io/randfill v1.0.0
 	sigs.k8s.io/structured-merge-diff/v6 v6.4.2
 	sigs.k8s.io/yaml v1.6.0
 )
@@ -151,6 +152,15 @@ require (
 	k8s.io/streaming v0.37.2 // indirect
 	sigs.k8s.io/apiserver-network-proxy/konnectivity-client v0.36.0 // indirect
 	sigs.k8s.io/json v0.0.0-20250730193827-2d320260d730 // indirect
+	sigs.k8s.io/randfill v1.0.0 // indirect
+)
+
+// The API types and the generated clients are modules of their own (see
+// apis/go.mod and pkg/generated/go.mod); the server builds them from this
+// checkout.
+replace (
+	github.com/wardle-example/wardle-apiserver/apis => ./apis
+	github.com/wardle-example/wardle-apiserver/pkg/generated => ./pkg/generated
 )
 
 // k8s.io/kubernetes (the generic control plane served in standalone mode)

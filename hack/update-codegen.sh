@@ -9,6 +9,11 @@
 #   apis/wardle/*/generated.{proto,pb.go} protobuf (go-to-protobuf; installs protoc if missing)
 #
 # Set UPDATE_API_KNOWN_VIOLATIONS=true to rewrite hack/api-rules/violation_exceptions.list.
+#
+# apis/ and pkg/generated/ are Go modules of their own; the root module
+# requires both and replaces them with these directories, so the generators,
+# run from the root, load the API packages by import path as before. Only
+# the client generators run inside the apis module (see gen_client below).
 
 set -o errexit
 set -o nounset
@@ -62,8 +67,10 @@ fi
     go install ./cmd/go-to-protobuf ./cmd/go-to-protobuf/protoc-gen-gogo
     GOFLAGS=-mod=mod go install "golang.org/x/tools/cmd/goimports@$(go list -m -f '{{.Version}}' golang.org/x/tools)"
 )
-PROTO_TREE="$(mktemp -d -t wardle-proto.XXXXXX)"
-trap 'rm -rf "${PROTO_TREE}"' EXIT
+WORK="$(mktemp -d -t wardle-codegen.XXXXXX)"
+trap 'rm -rf "${WORK}"' EXIT
+PROTO_TREE="${WORK}/proto"
+mkdir -p "${PROTO_TREE}"
 link_module() { # link_module <import path> <directory>
     mkdir -p "${PROTO_TREE}/$(dirname "$1")"
     ln -s "$2" "${PROTO_TREE}/$1"
@@ -80,12 +87,25 @@ PATH="${GOBIN}:${PATH}" "${GOBIN}/go-to-protobuf" \
     --packages "${MODULE}/apis/wardle/v1alpha1,${MODULE}/apis/wardle/v1beta1" \
     --apimachinery-packages "-k8s.io/apimachinery/pkg/util/intstr,-k8s.io/apimachinery/pkg/api/resource,-k8s.io/apimachinery/pkg/runtime/schema,-k8s.io/apimachinery/pkg/runtime,-k8s.io/apimachinery/pkg/apis/meta/v1"
 
-kube::codegen::gen_client \
-    --with-watch \
-    --with-applyconfig \
-    --prefers-protobuf \
-    --applyconfig-openapi-schema <(go run ./hack/models-schema) \
-    --output-dir "${ROOT}/pkg/generated" \
-    --output-pkg "${MODULE}/pkg/generated" \
-    --boilerplate "${BOILERPLATE}" \
-    "${ROOT}/apis"
+# The schema of the types, from the OpenAPI definitions generated above,
+# for applyconfiguration-gen. models-schema is in the root module.
+MODELS_SCHEMA="${WORK}/models-schema.json"
+go run ./hack/models-schema > "${MODELS_SCHEMA}"
+
+# client-gen gets its input as a directory (kube_codegen.sh passes the apis
+# dir as --input-base), and go list resolves a directory only inside the
+# main module: run the client generators from the apis module, whose module
+# graph has everything they load. Their output goes to pkg/generated as
+# before.
+(
+    cd "${ROOT}/apis"
+    kube::codegen::gen_client \
+        --with-watch \
+        --with-applyconfig \
+        --prefers-protobuf \
+        --applyconfig-openapi-schema "${MODELS_SCHEMA}" \
+        --output-dir "${ROOT}/pkg/generated" \
+        --output-pkg "${MODULE}/pkg/generated" \
+        --boilerplate "${BOILERPLATE}" \
+        "${ROOT}/apis"
+)

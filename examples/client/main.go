@@ -18,10 +18,12 @@ limitations under the License.
 // the Flunders of a namespace, creates one that refers to a Fischer, and
 // watches the namespace's Flunders from the list on.
 //
-// Against a server started with `make run` (it writes the admin kubeconfig
-// to ./.wardle/admin.kubeconfig):
+// It is a Go module of its own that depends only on the API types and the
+// generated clients, as a controller would. Against a server started with
+// `make run` at the top of the checkout (it writes the admin kubeconfig to
+// ./.wardle/admin.kubeconfig), from there:
 //
-//	go run ./examples/client --namespace default --watch-for 30s
+//	go run -C examples/client . --kubeconfig ../../.wardle/admin.kubeconfig --namespace default --watch-for 30s
 package main
 
 import (

@@ -28,13 +28,13 @@ import (
 
 	wardlev1beta1 "github.com/wardle-example/wardle-apiserver/apis/wardle/v1beta1"
 	clientset "github.com/wardle-example/wardle-apiserver/pkg/generated/clientset/versioned"
-	"github.com/wardle-example/wardle-apiserver/test/integration/framework"
 )
 
-// TestRun runs the example against a real server: it must list what is
-// there, create a flunder and see its creation in the watch.
+// TestRun runs the example against the real server binary (see
+// server_test.go): it must list what is there, create a flunder and see its
+// creation in the watch.
 func TestRun(t *testing.T) {
-	s := framework.StartTestServer(t, "")
+	s := startServer(t)
 	const ns = "example"
 	client, err := clientset.NewForConfig(s.AdminConfig)
 	if err != nil {

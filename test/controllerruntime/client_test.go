@@ -38,7 +38,6 @@ import (
 	wardlev1alpha1 "github.com/wardle-example/wardle-apiserver/apis/wardle/v1alpha1"
 	wardlev1beta1 "github.com/wardle-example/wardle-apiserver/apis/wardle/v1beta1"
 	clientset "github.com/wardle-example/wardle-apiserver/pkg/generated/clientset/versioned"
-	"github.com/wardle-example/wardle-apiserver/test/integration/framework"
 )
 
 // newScheme is the scheme a controller for wardle objects would use. Each
@@ -83,7 +82,7 @@ func expectKeys(t *testing.T, what string, got []string, want ...string) {
 }
 
 func TestControllerRuntimeClient(t *testing.T) {
-	s := framework.StartTestServer(t, "")
+	s := startServer(t) // the server binary, see server_test.go
 	config := rest.CopyConfig(s.AdminConfig)
 	ctx := t.Context()
 
