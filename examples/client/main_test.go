@@ -36,6 +36,7 @@ import (
 func TestRun(t *testing.T) {
 	s := startServer(t)
 	const ns = "example"
+	s.CreateNamespaces(t, ns)
 	client, err := clientset.NewForConfig(s.AdminConfig)
 	if err != nil {
 		t.Fatalf("clientset: %v", err)

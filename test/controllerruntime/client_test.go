@@ -83,6 +83,7 @@ func expectKeys(t *testing.T, what string, got []string, want ...string) {
 
 func TestControllerRuntimeClient(t *testing.T) {
 	s := startServer(t) // the server binary, see server_test.go
+	s.CreateNamespaces(t, "cr-1", "cr-2")
 	config := rest.CopyConfig(s.AdminConfig)
 	ctx := t.Context()
 

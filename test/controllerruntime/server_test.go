@@ -34,6 +34,8 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -58,16 +60,33 @@ type testServer struct {
 	AdminConfig *rest.Config
 }
 
+// CreateNamespaces creates namespaces as the admin: a standalone server, as
+// kube-apiserver, refuses objects in a namespace that does not exist.
+func (s *testServer) CreateNamespaces(t *testing.T, names ...string) {
+	t.Helper()
+	client, err := kubernetes.NewForConfig(s.AdminConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+		if _, err := client.CoreV1().Namespaces().Create(t.Context(), ns, metav1.CreateOptions{}); err != nil {
+			t.Fatalf("create namespace %s: %v", name, err)
+		}
+	}
+}
+
 // startServer runs the wardle-apiserver binary ($WARDLE_APISERVER_BINARY,
 // or else one built from this checkout) standalone, with a fresh data dir
 // (the embedded etcd picks free ports itself) and a free loopback port, and
 // waits until /readyz passes. The server is stopped with SIGTERM, and its
-// clean exit checked, when the test ends.
-func startServer(t *testing.T) *testServer {
+// clean exit checked, when the test ends. flags come after
+// --controllers= (no in-process controller), so they can turn some on.
+func startServer(t *testing.T, flags ...string) *testServer {
 	t.Helper()
 	binary := serverBinary(t)
 	for attempt := 1; ; attempt++ {
-		s, err := launchServer(t, binary)
+		s, err := launchServer(t, binary, flags)
 		if err == nil {
 			return s
 		}
@@ -101,7 +120,7 @@ func serverBinary(t *testing.T) string {
 	return out
 }
 
-func launchServer(t *testing.T, binary string) (*testServer, error) {
+func launchServer(t *testing.T, binary string, flags []string) (*testServer, error) {
 	dir := t.TempDir()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -116,9 +135,10 @@ func launchServer(t *testing.T, binary string) (*testServer, error) {
 	}
 	defer logFile.Close()
 
-	// --controllers= turns off the in-server flunder-status controller, so
-	// nothing but the test writes objects.
-	cmd := exec.Command(binary, "--data-dir="+filepath.Join(dir, "data"), "--secure-port="+strconv.Itoa(port), "--controllers=")
+	// --controllers= turns off the in-process controllers, so nothing but
+	// the test writes objects, unless flags turn some on.
+	args := append([]string{"--data-dir=" + filepath.Join(dir, "data"), "--secure-port=" + strconv.Itoa(port), "--controllers="}, flags...)
+	cmd := exec.Command(binary, args...)
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = procAttr

@@ -80,6 +80,7 @@ func TestKubectlCreateAndGet(t *testing.T) {
 		})
 
 		t.Run("all namespaces", func(t *testing.T) {
+			assertEqual(t, "create namespace", k.ok(t, "create", "namespace", "other"), "namespace/other created\n")
 			assertEqual(t, "create -n other", k.ok(t, "create", "-n", "other", "-f", example("flunder-v1beta1.yaml")),
 				"flunder.wardle.example.com/my-second-flunder created\n")
 			assertTable(t, k.ok(t, "get", "flunders", "-A"), append([]string{"NAMESPACE"}, flunderHeader...),
@@ -89,6 +90,8 @@ func TestKubectlCreateAndGet(t *testing.T) {
 			assertTable(t, k.ok(t, "get", "fl", "-n", "other"), flunderHeader, secondFlunderRow)
 			// Fischers are cluster-scoped: -A adds no NAMESPACE column.
 			assertTable(t, k.ok(t, "get", "fischers", "-A"), fischerHeader, strictFischerRow)
+			// Listing in a namespace that does not exist is not an error,
+			// as with kube-apiserver: the list is empty.
 			r := k.run(t, "", "get", "flunders", "-n", "empty")
 			if r.ExitCode != 0 || r.Stdout != "" || r.Stderr != "No resources found in empty namespace.\n" {
 				t.Errorf("get in a namespace without flunders:\n%s", r)

@@ -108,7 +108,19 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	run := func(ctx context.Context) error { return flunder.Run(ctx, client, o.Workers) }
+	kube, err := kubernetes.NewForConfig(config)
+	if err != nil {
+		return err
+	}
+	run := func(ctx context.Context) error {
+		var options []flunder.Option
+		// Events go wherever the kubeconfig points, if it serves them:
+		// kube-apiserver, or a standalone wardle-apiserver.
+		if recorder := flunder.NewEventRecorder(ctx, kube); recorder != nil {
+			options = append(options, flunder.WithEventRecorder(recorder))
+		}
+		return flunder.Run(ctx, client, o.Workers, options...)
+	}
 
 	if !o.LeaderElection.LeaderElect {
 		klog.InfoS("Leader election is off: run exactly one wardle-controller (or the server's own, --controllers=flunder-status)")
@@ -117,9 +129,8 @@ func (o *Options) Run(ctx context.Context) error {
 	return o.runWithLeaderElection(ctx, config, run)
 }
 
-// runWithLeaderElection holds a Lease while it runs. Leases are objects of
-// a Kubernetes cluster (coordination.k8s.io), so this needs a kubeconfig to
-// kube-apiserver: a standalone wardle-apiserver has none.
+// runWithLeaderElection holds a Lease (coordination.k8s.io) while it runs:
+// kube-apiserver and a standalone wardle-apiserver serve them.
 func (o *Options) runWithLeaderElection(ctx context.Context, config *rest.Config, run func(context.Context) error) error {
 	kube, err := kubernetes.NewForConfig(config)
 	if err != nil {
@@ -127,8 +138,8 @@ func (o *Options) runWithLeaderElection(ctx context.Context, config *rest.Config
 	}
 	resources, err := kube.Discovery().ServerResourcesForGroupVersion("coordination.k8s.io/v1")
 	if err != nil || !slices.ContainsFunc(resources.APIResources, func(r metav1.APIResource) bool { return r.Name == "leases" }) {
-		return fmt.Errorf("--leader-elect needs Lease objects (coordination.k8s.io/v1), which only a Kubernetes cluster serves; "+
-			"%s does not (%v). Against a standalone wardle-apiserver, run a single instance without --leader-elect", config.Host, err)
+		return fmt.Errorf("--leader-elect needs Lease objects (coordination.k8s.io/v1), which %s does not serve (%v); "+
+			"run a single instance without --leader-elect", config.Host, err)
 	}
 	host, _ := os.Hostname()
 	le := o.LeaderElection

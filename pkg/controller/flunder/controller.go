@@ -32,6 +32,7 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 
@@ -60,11 +61,17 @@ type Controller struct {
 
 	statusWrites   atomic.Int64
 	removeHandlers func()
+	// recorder, if set, records an event when a Flunder's reference is
+	// found or lost.
+	recorder events.EventRecorder
 }
+
+// Option configures a Controller.
+type Option func(*Controller)
 
 // New returns a controller fed by the given informers. Call it before the
 // informers start: it adds an index to the Flunder informer.
-func New(client clientset.Interface, flunderInformer informers.FlunderInformer, fischerInformer informers.FischerInformer) (*Controller, error) {
+func New(client clientset.Interface, flunderInformer informers.FlunderInformer, fischerInformer informers.FischerInformer, options ...Option) (*Controller, error) {
 	c := &Controller{
 		client:   client,
 		flunders: flunderInformer.Lister(),
@@ -74,6 +81,9 @@ func New(client clientset.Interface, flunderInformer informers.FlunderInformer, 
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[cache.ObjectName](),
 			workqueue.TypedRateLimitingQueueConfig[cache.ObjectName]{Name: Name}),
+	}
+	for _, option := range options {
+		option(c)
 	}
 	if err := AddIndexers(flunderInformer.Informer()); err != nil {
 		return nil, err
@@ -238,10 +248,13 @@ func (c *Controller) reconcile(ctx context.Context, key cache.ObjectName) error 
 	}
 	updated := f.DeepCopy()
 	updated.Status = status
-	_, err = c.client.WardleV1beta1().Flunders(f.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{FieldManager: Name})
+	written, err := c.client.WardleV1beta1().Flunders(f.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{FieldManager: Name})
 	c.statusWrites.Add(1)
 	if apierrors.IsNotFound(err) {
 		return nil
+	}
+	if err == nil {
+		c.recordReferenceChange(f, written)
 	}
 	return err
 }

@@ -24,9 +24,9 @@ import (
 )
 
 // Run runs the controller on its own informers over client until ctx ends.
-func Run(ctx context.Context, client clientset.Interface, workers int) error {
+func Run(ctx context.Context, client clientset.Interface, workers int, options ...Option) error {
 	factory := informers.NewSharedInformerFactory(client, 0)
-	c, err := New(client, factory.Wardle().V1beta1().Flunders(), factory.Wardle().V1beta1().Fischers())
+	c, err := New(client, factory.Wardle().V1beta1().Flunders(), factory.Wardle().V1beta1().Fischers(), options...)
 	if err != nil {
 		return err
 	}

@@ -143,14 +143,27 @@ func newServiceAccountController(ctx context.Context, c Config) (func(context.Co
 }
 
 // newFlunderStatus keeps every Flunder's status.observedGeneration and
-// ReferenceResolved condition, from the server's wardle informers.
-func newFlunderStatus(c Config) (func(context.Context), error) {
-	client, err := clientset.NewForConfig(clientConfig(c, FlunderStatus, 1, 1))
+// ReferenceResolved condition, from the server's wardle informers, and
+// records events when a reference is found or lost where the server serves
+// events (standalone mode).
+func newFlunderStatus(ctx context.Context, c Config) (func(context.Context), error) {
+	config := clientConfig(c, FlunderStatus, 1, 1)
+	client, err := clientset.NewForConfig(config)
 	if err != nil {
 		return nil, err
 	}
+	var options []flunder.Option
+	if c.KubeInformers != nil {
+		kube, err := kubernetes.NewForConfig(config)
+		if err != nil {
+			return nil, err
+		}
+		if recorder := flunder.NewEventRecorder(ctx, kube); recorder != nil {
+			options = append(options, flunder.WithEventRecorder(recorder))
+		}
+	}
 	wardle := c.WardleInformers.Wardle().V1beta1()
-	controller, err := flunder.New(client, wardle.Flunders(), wardle.Fischers())
+	controller, err := flunder.New(client, wardle.Flunders(), wardle.Fischers(), options...)
 	if err != nil {
 		return nil, err
 	}

@@ -165,7 +165,7 @@ func (m *Manager) controller(ctx context.Context, name string) (func(context.Con
 	c := m.config
 	switch name {
 	case FlunderStatus:
-		return newFlunderStatus(c)
+		return newFlunderStatus(ctx, c)
 	case Namespace:
 		return newNamespaceController(ctx, c)
 	case GarbageCollector:
