@@ -17,6 +17,10 @@ limitations under the License.
 package apiserver
 
 import (
+	"context"
+	"sync/atomic"
+	"time"
+
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/klog/v2"
 
@@ -38,12 +42,40 @@ func (s *WardleServer) addControllers(config manager.Config) error {
 	if err != nil {
 		return err
 	}
-	return s.GenericAPIServer.AddPostStartHook("start-controllers", func(ctx genericapiserver.PostStartHookContext) error {
+	// The controllers stop in a pre-shutdown hook, while the server still
+	// serves, so that the leader hands its Lease over through the loopback
+	// client at once instead of leaving the other replicas to wait for it
+	// to expire.
+	ctx, stop := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	var started atomic.Bool
+	if err := s.GenericAPIServer.AddPostStartHook("start-controllers", func(genericapiserver.PostStartHookContext) error {
+		started.Store(true)
 		go func() {
+			defer close(stopped)
 			if err := controllers.Run(ctx); err != nil {
 				klog.ErrorS(err, "The in-process controllers stopped")
 			}
 		}()
 		return nil
+	}); err != nil {
+		stop()
+		return err
+	}
+	return s.GenericAPIServer.AddPreShutdownHook("stop-controllers", func() error {
+		stop()
+		if !started.Load() {
+			return nil
+		}
+		select {
+		case <-stopped:
+		case <-time.After(controllersStopTimeout):
+			klog.InfoS("The in-process controllers did not stop in time; shutting down anyway", "timeout", controllersStopTimeout)
+		}
+		return nil
 	})
 }
+
+// controllersStopTimeout bounds how long shutdown waits for the
+// controllers (and the release of the Lease).
+const controllersStopTimeout = 10 * time.Second

@@ -29,9 +29,12 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -195,7 +198,18 @@ func (m *Manager) runWithLeaderElection(ctx context.Context) error {
 		return err
 	}
 	logger := klog.FromContext(ctx).WithValues("lease", le.ResourceNamespace+"/"+le.ResourceName, "identity", identity)
+	// On a fresh etcd the Lease's namespace (kube-system) is created as the
+	// server starts; campaigning before would only fail and log it.
+	if err := wait.PollUntilContextCancel(ctx, 50*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+		_, err := client.CoreV1().Namespaces().Get(ctx, le.ResourceNamespace, metav1.GetOptions{})
+		return err == nil, nil
+	}); err != nil {
+		return nil // stopped before the namespace existed
+	}
 	for ctx.Err() == nil {
+		// termDone is closed when the controllers of a term have stopped:
+		// a new term must not start them while they still run.
+		termDone := make(chan struct{})
 		elector, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
 			Lock:            lock,
 			LeaseDuration:   le.LeaseDuration.Duration,
@@ -205,18 +219,24 @@ func (m *Manager) runWithLeaderElection(ctx context.Context) error {
 			Name:            le.ResourceName,
 			Callbacks: leaderelection.LeaderCallbacks{
 				OnStartedLeading: func(ctx context.Context) {
+					defer close(termDone)
 					logger.Info("Leading: starting the controllers", "controllers", sets.List(m.config.Enabled))
 					m.runControllers(ctx)
+					logger.Info("No longer leading: the controllers stopped")
 				},
-				OnStoppedLeading: func() {
-					logger.Info("Not leading: the controllers stopped")
-				},
+				OnStoppedLeading: func() {},
 			},
 		})
 		if err != nil {
 			return err
 		}
 		elector.Run(ctx)
+		// Run returns before ctx ends only after a term (acquiring waits
+		// until ctx ends): wait for its controllers to stop before
+		// campaigning again. At shutdown they stop with ctx anyway.
+		if ctx.Err() == nil {
+			<-termDone
+		}
 	}
 	return nil
 }
