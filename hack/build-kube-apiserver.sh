@@ -28,7 +28,7 @@ done
 echo "Building kube-apiserver ${VERSION} (10-15 minutes when nothing is cached)..." >&2
 mkdir -p "$(dirname "${OUT}")"
 start=$(date +%s)
-(cd "${TOOLS}" && go build -trimpath -ldflags "${ldflags}" -o "${OUT}.tmp" k8s.io/kubernetes/cmd/kube-apiserver)
+(cd "${TOOLS}" && go build -ldflags "${ldflags}" -o "${OUT}.tmp" k8s.io/kubernetes/cmd/kube-apiserver)
 mv "${OUT}.tmp" "${OUT}"
 echo "Built ${OUT} in $(( $(date +%s) - start ))s" >&2
 echo "${OUT}"
