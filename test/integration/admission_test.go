@@ -189,6 +189,7 @@ func TestAdmission(t *testing.T) {
 	t.Run("BanFlunder", func(t *testing.T) {
 		ctx := t.Context()
 		const ns = "ban"
+		e.CreateNamespace(t, ns)
 		fischers := e.client.WardleV1beta1().Fischers()
 		beta := e.client.WardleV1beta1().Flunders(ns)
 		alpha := e.client.WardleV1alpha1().Flunders(ns)
@@ -269,6 +270,7 @@ func TestAdmission(t *testing.T) {
 	t.Run("CreatorAnnotation", func(t *testing.T) {
 		ctx := t.Context()
 		const ns = "creator"
+		e.CreateNamespace(t, ns)
 		base := "/apis/" + group + "/v1beta1/namespaces/" + ns + "/flunders"
 
 		// Through the clientset, without the annotation.
@@ -468,6 +470,7 @@ func TestAdmission(t *testing.T) {
 
 	t.Run("CreatorOnInsecurePort", func(t *testing.T) {
 		const ns = "creator-insecure"
+		e.CreateNamespace(t, ns)
 		client := &http.Client{Timeout: requestTimeout}
 		r := do(t, client, http.MethodPost, e.InsecureURL+"/apis/"+group+"/v1beta1/namespaces/"+ns+"/flunders", "application/json",
 			admFlunderJSON("local", map[string]string{admCreatorKey: admAdmin})).expectCode(t, http.StatusCreated)
@@ -481,14 +484,16 @@ func TestAdmission(t *testing.T) {
 	})
 }
 
-// TestAdmissionPluginsDisabled turns both plugins off. The Fischer is
-// stored before the server starts, so had BanFlunder been on it would have
-// known it from the first request (readyz waits for its informer); the
-// same data with the plugins on shows that.
+// TestAdmissionPluginsDisabled turns wardle's two plugins and
+// NamespaceLifecycle off. The Fischer is stored before the server starts,
+// so had BanFlunder been on it would have known it from the first request
+// (readyz waits for its informer); the same data with the plugins on shows
+// that.
 func TestAdmissionPluginsDisabled(t *testing.T) {
 	dataDir := t.TempDir()
 	const ns = "disabled"
 	seed := newEnv(t, framework.StartTestServer(t, dataDir))
+	seed.CreateNamespace(t, ns)
 	if _, err := seed.client.WardleV1beta1().Fischers().Create(t.Context(), &wardlev1beta1.Fischer{ObjectMeta: metav1.ObjectMeta{Name: "banner"}, DisallowedFlunders: []string{"badname", "alsobad"}}, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create fischer: %v", err)
 	}
@@ -496,7 +501,7 @@ func TestAdmissionPluginsDisabled(t *testing.T) {
 		t.Fatalf("stopping: %v", err)
 	}
 
-	off := newEnv(t, framework.StartTestServer(t, dataDir, "--disable-admission-plugins=BanFlunder,FlunderCreator"))
+	off := newEnv(t, framework.StartTestServer(t, dataDir, "--disable-admission-plugins=BanFlunder,FlunderCreator,NamespaceLifecycle"))
 	f, err := off.client.WardleV1beta1().Flunders(ns).Create(t.Context(), betaFlunder("badname", wardlev1beta1.FlunderSpec{}), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatalf("BanFlunder is disabled, yet: %v", err)
@@ -511,6 +516,13 @@ func TestAdmissionPluginsDisabled(t *testing.T) {
 		t.Fatal(err)
 	}
 	admExpectCreator(t, "disabled FlunderCreator", f, "mallory")
+	// Without NamespaceLifecycle, as in kube-apiserver without it, the
+	// namespace need not exist; its name is still validated.
+	if _, err := off.client.WardleV1beta1().Flunders("adm-no-such-namespace").Create(t.Context(), betaFlunder("anywhere", wardlev1beta1.FlunderSpec{}), metav1.CreateOptions{}); err != nil {
+		t.Errorf("NamespaceLifecycle is disabled, yet: %v", err)
+	}
+	_, err = off.client.WardleV1beta1().Flunders("Bad_Namespace").Create(t.Context(), betaFlunder("fine", wardlev1beta1.FlunderSpec{}), metav1.CreateOptions{})
+	expectInvalid(t, err, "Flunder", "fine", invalid("metadata.namespace"))
 	if err := off.Stop(); err != nil {
 		t.Fatalf("stopping: %v", err)
 	}
@@ -525,6 +537,8 @@ func TestAdmissionPluginsDisabled(t *testing.T) {
 		t.Fatal(err)
 	}
 	admExpectCreator(t, "enabled FlunderCreator", f, admAdmin)
+	_, err = on.client.WardleV1beta1().Flunders("adm-other-namespace").Create(t.Context(), betaFlunder("anywhere", wardlev1beta1.FlunderSpec{}), metav1.CreateOptions{})
+	expectNamespaceNotFound(t, err, "adm-other-namespace")
 }
 
 // TestAdmissionPluginFlags checks the admission flags as the command
@@ -544,18 +558,31 @@ func TestAdmissionPluginFlags(t *testing.T) {
 		{name: "defaults"},
 		{name: "enable own plugins", flag: "--enable-admission-plugins=BanFlunder,FlunderCreator"},
 		{name: "disable own plugins", flag: "--disable-admission-plugins=BanFlunder,FlunderCreator"},
-		{name: "disable a core plugin", flag: "--disable-admission-plugins=NamespaceLifecycle"},
-		{
-			name: "enable NamespaceLifecycle",
-			flag: "--enable-admission-plugins=NamespaceLifecycle",
-			errs: []string{`admission plugin "NamespaceLifecycle" needs the Kubernetes core API`, "standalone mode", "--kubeconfig"},
-		},
+		// A standalone server serves namespaces: NamespaceLifecycle is
+		// available (and on by default, see TestNamespaces).
+		{name: "disable NamespaceLifecycle", flag: "--disable-admission-plugins=NamespaceLifecycle"},
+		{name: "enable NamespaceLifecycle", flag: "--enable-admission-plugins=NamespaceLifecycle"},
+		{name: "enable NamespaceLifecycle with own plugins", flag: "--enable-admission-plugins=NamespaceLifecycle,BanFlunder,FlunderCreator"},
+		// The webhook and policy plugins read their configuration from
+		// admissionregistration.k8s.io, which it does not serve.
 		{
 			name:   "enable a webhook plugin with an own plugin",
 			flag:   "--enable-admission-plugins=BanFlunder,ValidatingAdmissionWebhook",
-			errs:   []string{`admission plugin "ValidatingAdmissionWebhook" needs the Kubernetes core API`},
+			errs:   []string{`admission plugin "ValidatingAdmissionWebhook"`, "admissionregistration.k8s.io", "standalone mode", "--kubeconfig"},
 			notErr: []string{`"BanFlunder"`},
 		},
+		{
+			name:   "enable the mutating webhook plugin with NamespaceLifecycle",
+			flag:   "--enable-admission-plugins=NamespaceLifecycle,MutatingAdmissionWebhook",
+			errs:   []string{`admission plugin "MutatingAdmissionWebhook"`, "admissionregistration.k8s.io"},
+			notErr: []string{`"NamespaceLifecycle"`},
+		},
+		{
+			name: "enable the policy plugins",
+			flag: "--enable-admission-plugins=ValidatingAdmissionPolicy,MutatingAdmissionPolicy",
+			errs: []string{`admission plugin "ValidatingAdmissionPolicy"`, `admission plugin "MutatingAdmissionPolicy"`, "admissionregistration.k8s.io"},
+		},
+		{name: "disable a webhook plugin", flag: "--disable-admission-plugins=ValidatingAdmissionWebhook"},
 		{
 			name: "unknown plugin",
 			flag: "--enable-admission-plugins=NoSuchPlugin",

@@ -39,6 +39,7 @@ import (
 	"k8s.io/apimachinery/pkg/version"
 
 	wardlev1beta1 "github.com/wardle-example/wardle-apiserver/apis/wardle/v1beta1"
+	wardleversion "github.com/wardle-example/wardle-apiserver/pkg/version"
 )
 
 // newKeyPair makes a certificate from template, signed by parent (self
@@ -103,9 +104,20 @@ func httpsClient(t *testing.T, pool *x509.CertPool, cert *tls.Certificate) *http
 	return &http.Client{Transport: transport, Timeout: requestTimeout}
 }
 
+// expectForbiddenMessage fails unless the message of a 403 names user,
+// the verb and what was refused (`resource "flunders"`, `path "/metrics"`),
+// whichever authorizer's reason follows.
+func expectForbiddenMessage(t *testing.T, message, user, verb, what string) {
+	t.Helper()
+	if !containsAll(message, fmt.Sprintf("User %q", user), " "+verb+" ", what) {
+		t.Errorf("the 403 does not say that user %q may not %s %s: %s", user, verb, what, message)
+	}
+}
+
 func TestAuthentication(t *testing.T) {
 	e := startEnv(t)
 	const ns = "auth"
+	e.CreateNamespace(t, ns)
 	flunders := "/apis/" + group + "/v1beta1/namespaces/" + ns + "/flunders"
 	newFlunder := func(name string) []byte {
 		return []byte(`{"apiVersion":"wardle.example.com/v1beta1","kind":"Flunder","metadata":{"name":"` + name + `"}}`)
@@ -139,17 +151,19 @@ func TestAuthentication(t *testing.T) {
 		}
 		return r.code
 	}
-	// Requests every unauthorized client must be refused.
+	// Requests every unauthorized client must be refused, with the verb
+	// and the resource or path a 403 names.
 	protected := []struct {
 		method, path string
 		body         []byte
+		verb, what   string
 	}{
-		{http.MethodGet, flunders, nil},
-		{http.MethodPost, flunders, newFlunder("intruder")},
-		{http.MethodDelete, flunders, nil},
-		{http.MethodGet, "/apis/" + group + "/v1alpha1/fischers", nil},
-		{http.MethodPost, "/apis/" + group + "/v1alpha1/fischers", []byte(`{"apiVersion":"wardle.example.com/v1alpha1","kind":"Fischer","metadata":{"name":"intruder"}}`)},
-		{http.MethodGet, "/metrics", nil},
+		{http.MethodGet, flunders, nil, "list", `resource "flunders"`},
+		{http.MethodPost, flunders, newFlunder("intruder"), "create", `resource "flunders"`},
+		{http.MethodDelete, flunders, nil, "deletecollection", `resource "flunders"`},
+		{http.MethodGet, "/apis/" + group + "/v1alpha1/fischers", nil, "list", `resource "fischers"`},
+		{http.MethodPost, "/apis/" + group + "/v1alpha1/fischers", []byte(`{"apiVersion":"wardle.example.com/v1alpha1","kind":"Fischer","metadata":{"name":"intruder"}}`), "create", `resource "fischers"`},
+		{http.MethodGet, "/metrics", nil, "get", `path "/metrics"`},
 	}
 	expectNoIntruders := func(t *testing.T) {
 		t.Helper()
@@ -177,9 +191,7 @@ func TestAuthentication(t *testing.T) {
 				// Anonymous requests are authenticated as system:anonymous
 				// and refused by authorization.
 				r := do(t, client, p.method, e.SecureURL+p.path, "application/json", p.body)
-				if msg := r.status(t).Message; !strings.Contains(msg, `"system:anonymous"`) {
-					t.Errorf("403 message does not name system:anonymous: %s", msg)
-				}
+				expectForbiddenMessage(t, r.status(t).Message, "system:anonymous", p.verb, p.what)
 			}
 		}
 		expectNoIntruders(t)
@@ -212,9 +224,7 @@ func TestAuthentication(t *testing.T) {
 		// The admin may impersonate, and then has only the rights of whom
 		// it impersonates; the same holds on the insecure port.
 		status := e.adminDo(t, http.MethodGet, flunders, "", nil, "Impersonate-User", "bob").expectFailure(t, http.StatusForbidden, metav1.StatusReasonForbidden)
-		if !strings.Contains(status.Message, `User "bob"`) {
-			t.Errorf("403 message does not name bob: %s", status.Message)
-		}
+		expectForbiddenMessage(t, status.Message, "bob", "list", `resource "flunders"`)
 		do(t, &http.Client{Timeout: requestTimeout}, http.MethodGet, e.InsecureURL+flunders, "", nil, "Impersonate-User", "bob").expectFailure(t, http.StatusForbidden, metav1.StatusReasonForbidden)
 		e.adminDo(t, http.MethodGet, flunders, "", nil, "Impersonate-User", "carol", "Impersonate-Group", "system:masters").expectCode(t, http.StatusOK)
 	})
@@ -242,24 +252,26 @@ func TestAuthentication(t *testing.T) {
 	})
 
 	t.Run("AuthenticatedButNotAuthorized", func(t *testing.T) {
-		// A user the server's CA vouches for, outside system:masters: known
-		// (not 401) but allowed nothing (403).
+		// A user the server's CA vouches for, outside system:masters and
+		// bound to no role: known (not 401) but allowed nothing (403).
 		client := httpsClient(t, pool, ptrTo(clientCert(t, serverCA.Leaf, serverCA.PrivateKey.(crypto.Signer), "bob", "developers")))
 		for _, p := range protected {
 			r := do(t, client, p.method, e.SecureURL+p.path, "application/json", p.body)
 			status := r.expectFailure(t, http.StatusForbidden, metav1.StatusReasonForbidden)
-			if !strings.Contains(status.Message, `User "bob"`) {
-				t.Errorf("403 message does not name bob: %s", status.Message)
-			}
+			expectForbiddenMessage(t, status.Message, "bob", p.verb, p.what)
 		}
 		expectNoIntruders(t)
 		expectPreciousSurvives(t)
-		// Authenticated users may read health and version, nothing else.
-		for _, path := range []string{"/healthz", "/livez", "/readyz", "/version"} {
+		// Authenticated users may read health, version and discovery, as
+		// in kube-apiserver: RBAC's bootstrap roles system:public-info-viewer
+		// and system:discovery are bound to system:authenticated. Nothing
+		// else: not the metrics.
+		for _, path := range []string{"/healthz", "/livez", "/readyz", "/version", "/apis", "/openapi/v2"} {
 			do(t, client, http.MethodGet, e.SecureURL+path, "", nil).expectCode(t, http.StatusOK)
 		}
-		for _, path := range []string{"/metrics", "/apis", "/openapi/v2"} {
-			do(t, client, http.MethodGet, e.SecureURL+path, "", nil).expectFailure(t, http.StatusForbidden, metav1.StatusReasonForbidden)
+		for _, path := range []string{"/metrics", "/metrics/slis", "/debug/pprof/"} {
+			status := do(t, client, http.MethodGet, e.SecureURL+path, "", nil).expectFailure(t, http.StatusForbidden, metav1.StatusReasonForbidden)
+			expectForbiddenMessage(t, status.Message, "bob", "get", `path "`+path+`"`)
 		}
 	})
 
@@ -339,11 +351,28 @@ func TestAuthentication(t *testing.T) {
 		if info.GoVersion != runtime.Version() || info.Platform != runtime.GOOS+"/"+runtime.GOARCH {
 			t.Errorf("/version: %+v", info)
 		}
-		// A semantic version kubectl version can parse, with matching major and minor.
+		// The Kubernetes API level, as a semantic version kubectl version
+		// can parse, with wardle's own version as build metadata:
+		// v1.37.1+wardle.v0.1.0-dev.
+		kube, err := utilversion.ParseSemantic(wardleversion.Kubernetes())
+		if err != nil {
+			t.Fatalf("version.Kubernetes() %q: %v", wardleversion.Kubernetes(), err)
+		}
+		if info.Major != fmt.Sprint(kube.Major()) || info.Minor != fmt.Sprint(kube.Minor()) {
+			t.Errorf("/version major %q minor %q, want those of Kubernetes %s", info.Major, info.Minor, wardleversion.Kubernetes())
+		}
+		// A "+" in wardle's version would end the build metadata: the
+		// server writes it as ".".
+		wantBuild := "wardle." + strings.ReplaceAll(wardleversion.Wardle(), "+", ".")
 		if v, err := utilversion.ParseSemantic(info.GitVersion); err != nil {
 			t.Errorf("/version gitVersion %q is not a semantic version: %v", info.GitVersion, err)
-		} else if info.Major != fmt.Sprint(v.Major()) || info.Minor != fmt.Sprint(v.Minor()) {
-			t.Errorf("/version major %q minor %q do not match gitVersion %q", info.Major, info.Minor, info.GitVersion)
+		} else {
+			if v.Major() != kube.Major() || v.Minor() != kube.Minor() || v.Patch() != kube.Patch() || v.PreRelease() != kube.PreRelease() {
+				t.Errorf("/version gitVersion %q is not at Kubernetes %s", info.GitVersion, wardleversion.Kubernetes())
+			}
+			if v.BuildMetadata() != wantBuild {
+				t.Errorf("/version gitVersion %q has build metadata %q, want %q", info.GitVersion, v.BuildMetadata(), wantBuild)
+			}
 		}
 
 		r = e.adminDo(t, http.MethodGet, "/metrics", "", nil).expectCode(t, http.StatusOK)

@@ -158,6 +158,8 @@ func offer[T any](ctx context.Context, ch chan<- T, v T) {
 func testTypedFlundersV1beta1(t *testing.T, e *env) {
 	ctx := t.Context()
 	const ns = "clientgo-v1beta1"
+	e.CreateNamespace(t, ns)
+	e.CreateNamespace(t, ns+"-other")
 	c := e.client.WardleV1beta1().Flunders(ns)
 
 	create := func(name string, lbls map[string]string, spec, wantSpec wardlev1beta1.FlunderSpec) *wardlev1beta1.Flunder {
@@ -518,6 +520,7 @@ func testTypedFlundersV1beta1(t *testing.T, e *env) {
 func testTypedFlundersV1alpha1(t *testing.T, e *env) {
 	ctx := t.Context()
 	const ns = "clientgo-v1alpha1"
+	e.CreateNamespace(t, ns)
 	c := e.client.WardleV1alpha1().Flunders(ns)
 	fischer := alphaType(wardlev1alpha1.FischerReferenceType)
 	flunder := alphaType(wardlev1alpha1.FlunderReferenceType)
@@ -960,6 +963,7 @@ func expectWatchSteps(t *testing.T, what string, w watch.Interface, steps []watc
 func testTypedWatch(t *testing.T, e *env) {
 	ctx := t.Context()
 	const ns = "clientgo-watch"
+	e.CreateNamespace(t, ns)
 	c := e.client.WardleV1beta1().Flunders(ns)
 	alpha := e.client.WardleV1alpha1().Flunders(ns)
 
@@ -1071,6 +1075,8 @@ func testTypedWatch(t *testing.T, e *env) {
 
 func testInformerAndLister(t *testing.T, e *env) {
 	const ns = "clientgo-informer"
+	e.CreateNamespace(t, ns)
+	e.CreateNamespace(t, ns+"-other")
 	c := e.client.WardleV1beta1().Flunders(ns)
 	pre, err := c.Create(t.Context(), &wardlev1beta1.Flunder{
 		ObjectMeta: metav1.ObjectMeta{Name: "inf-pre", Labels: map[string]string{"app": "informer", "stage": "pre"}},

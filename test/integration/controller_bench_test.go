@@ -55,6 +55,7 @@ func BenchmarkStatusLatency(b *testing.B) {
 	b.Run("FischerToggle", func(b *testing.B) {
 		runs++
 		ns, fi := fmt.Sprintf("bench-toggle-%d", runs), fmt.Sprintf("bench-toggle-%d", runs)
+		s.CreateNamespace(b, ns)
 		_, w := benchFlunder(b, client, ns, ctlToFischer(fi))
 		defer w.Stop()
 		fischers := client.WardleV1beta1().Fischers()
@@ -88,6 +89,7 @@ func BenchmarkStatusLatency(b *testing.B) {
 	b.Run("SpecChange", func(b *testing.B) {
 		runs++
 		ns := fmt.Sprintf("bench-spec-%d", runs)
+		s.CreateNamespace(b, ns)
 		f, w := benchFlunder(b, client, ns, ctlToFischer("bench-a"))
 		defer w.Stop()
 		flunders := client.WardleV1beta1().Flunders(ns)

@@ -194,6 +194,8 @@ func TestFlunderStatusController(t *testing.T) {
 
 	t.Run("FischerReference", func(t *testing.T) {
 		const ns, ns2, fi = "ctl-fischer", "ctl-fischer-2", "ctl-fi"
+		e.CreateNamespace(t, ns)
+		e.CreateNamespace(t, ns2)
 		e.ctlCreateFlunder(t, ns, "f", ctlToFischer(fi))
 		// A Fischer is cluster-scoped: it resolves references from any namespace.
 		e.ctlCreateFlunder(t, ns2, "f", ctlToFischer(fi))
@@ -223,6 +225,8 @@ func TestFlunderStatusController(t *testing.T) {
 
 	t.Run("FlunderReference", func(t *testing.T) {
 		const ns, other = "ctl-flunder", "ctl-flunder-other"
+		e.CreateNamespace(t, ns)
+		e.CreateNamespace(t, other)
 		// The same name in another namespace does not resolve the reference.
 		e.ctlCreateFlunder(t, other, "target", wardlev1beta1.FlunderSpec{})
 		e.ctlCreateFlunder(t, ns, "referrer", ctlToFlunder("target"))
@@ -246,12 +250,14 @@ func TestFlunderStatusController(t *testing.T) {
 
 	t.Run("NoReference", func(t *testing.T) {
 		const ns = "ctl-none"
+		e.CreateNamespace(t, ns)
 		e.ctlCreateFlunder(t, ns, "none", wardlev1beta1.FlunderSpec{})
 		e.ctlExpectResolved(t, ns, "none", metav1.ConditionTrue, flunder.ReasonNoReference, ctlNoReferenceMessage)
 	})
 
 	t.Run("ObservedGeneration", func(t *testing.T) {
 		const ns = "ctl-generation"
+		e.CreateNamespace(t, ns)
 		created := e.ctlCreateFlunder(t, ns, "f", ctlToFischer("ctl-gen-a"))
 		expectGeneration(t, "created", created, 1)
 		e.ctlExpectResolved(t, ns, "f", metav1.ConditionFalse, flunder.ReasonNotFound, ctlFischerMessage("ctl-gen-a", false))
@@ -287,6 +293,7 @@ func TestFlunderStatusController(t *testing.T) {
 
 	t.Run("OtherConditionsAreKept", func(t *testing.T) {
 		const ns = "ctl-other-conditions"
+		e.CreateNamespace(t, ns)
 		e.ctlCreateFlunder(t, ns, "f", ctlToFischer("ctl-oc"))
 		got := e.ctlExpectResolved(t, ns, "f", metav1.ConditionFalse, flunder.ReasonNotFound, ctlFischerMessage("ctl-oc", false))
 		mine := condition("Mine", metav1.ConditionTrue, "SetByTheTest")
@@ -306,6 +313,8 @@ func TestFlunderStatusController(t *testing.T) {
 	// status write.
 	t.Run("NoWritesWhileNothingChanges", func(t *testing.T) {
 		const ns, other, fi = "ctl-quiet", "ctl-quiet-other", "ctl-quiet-fi"
+		e.CreateNamespace(t, ns)
+		e.CreateNamespace(t, other)
 		e.ctlCreateFischer(t, fi)
 		e.ctlCreateFlunder(t, ns, "to-fischer", ctlToFischer(fi))
 		e.ctlCreateFlunder(t, ns, "to-flunder", ctlToFlunder("to-fischer"))
@@ -429,6 +438,7 @@ func ctlReturned(t *testing.T, done <-chan error, what string) error {
 func TestWardleController(t *testing.T) {
 	e := startEnv(t) // --controllers=: the server writes no status itself
 	const ns, fi = "ctl-binary", "ctl-binary-fi"
+	e.CreateNamespace(t, ns)
 
 	t.Run("Run", func(t *testing.T) {
 		created := e.ctlCreateFlunder(t, ns, "existing", ctlToFischer(fi))
@@ -475,13 +485,50 @@ func TestWardleController(t *testing.T) {
 		}
 	})
 
-	t.Run("LeaderElectionNeedsLeases", func(t *testing.T) {
-		// A standalone wardle-apiserver serves no coordination.k8s.io: the
-		// command says so at once instead of retrying forever.
-		done := ctlRunCommand(t.Context(), "--kubeconfig="+e.Kubeconfig, "--leader-elect")
-		err := ctlReturned(t, done, "wardle-controller --leader-elect")
-		if err == nil || !containsAll(err.Error(), "--leader-elect needs Lease objects", "coordination.k8s.io/v1", e.SecureURL, "without --leader-elect") {
-			t.Errorf("wardle-controller --leader-elect against a standalone server returned %v, want the error that it needs Lease objects", err)
+	t.Run("LeaderElection", func(t *testing.T) {
+		// A standalone wardle-apiserver serves coordination.k8s.io: the
+		// command holds its Lease there while it runs, and gives it up
+		// when it stops. The Lease lives in the controller's namespace,
+		// which, as in a cluster, must exist.
+		defaults := controller.NewOptions().LeaderElection
+		leaseNS, leaseName := defaults.ResourceNamespace, defaults.ResourceName
+		e.CreateNamespace(t, leaseNS)
+		leases := e.kube.CoordinationV1().Leases(leaseNS)
+
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		done := ctlRunCommand(ctx, "--kubeconfig="+e.Kubeconfig, "--workers=1", "--leader-elect")
+		var holder string
+		err := wait.PollUntilContextTimeout(t.Context(), 20*time.Millisecond, ctlTimeout, true, func(ctx context.Context) (bool, error) {
+			select {
+			case err := <-done:
+				return false, fmt.Errorf("wardle-controller --leader-elect returned %v while it should lead", err)
+			default:
+			}
+			lease, err := leases.Get(ctx, leaseName, metav1.GetOptions{})
+			if err != nil || lease.Spec.HolderIdentity == nil {
+				return false, nil
+			}
+			holder = *lease.Spec.HolderIdentity
+			return holder != "", nil
+		})
+		if err != nil {
+			t.Fatalf("no holder of Lease %s/%s within %v: %v", leaseNS, leaseName, ctlTimeout, err)
+		}
+		// The leader reconciles.
+		e.ctlCreateFischer(t, fi)
+		e.ctlExpectResolved(t, ns, "existing", metav1.ConditionTrue, flunder.ReasonFound, ctlFischerMessage(fi, true))
+
+		cancel()
+		if err := ctlReturned(t, done, "wardle-controller --leader-elect"); err != nil {
+			t.Errorf("wardle-controller --leader-elect returned %v after its context ended, want nil", err)
+		}
+		lease, err := leases.Get(t.Context(), leaseName, metav1.GetOptions{})
+		if err != nil {
+			t.Fatalf("the Lease after the controller stopped: %v", err)
+		}
+		if h := lease.Spec.HolderIdentity; h != nil && *h != "" {
+			t.Errorf("the stopped controller did not release the Lease: holder %q (it was %q)", *h, holder)
 		}
 	})
 

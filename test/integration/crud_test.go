@@ -66,12 +66,25 @@ func expectGeneration(t *testing.T, what string, obj metav1.Object, want int64) 
 	}
 }
 
+// propagationFinalizer is the finalizer a delete with policy adds when the
+// garbage collector is enabled, or "" when it deletes at once.
+func propagationFinalizer(policy metav1.DeletionPropagation) string {
+	switch policy {
+	case metav1.DeletePropagationOrphan:
+		return metav1.FinalizerOrphanDependents
+	case metav1.DeletePropagationForeground:
+		return metav1.FinalizerDeleteDependents
+	}
+	return ""
+}
+
 func TestCRUD(t *testing.T) {
 	e := startEnv(t)
 
 	t.Run("FlundersV1beta1", func(t *testing.T) {
 		ctx := t.Context()
 		const ns = "crud-beta"
+		e.CreateNamespace(t, ns)
 		c := e.client.WardleV1beta1().Flunders(ns)
 
 		created, err := c.Create(ctx, betaFlunder("one", wardlev1beta1.FlunderSpec{FlunderReference: "other"}), metav1.CreateOptions{})
@@ -173,6 +186,7 @@ func TestCRUD(t *testing.T) {
 	t.Run("FlundersV1alpha1", func(t *testing.T) {
 		ctx := t.Context()
 		const ns = "crud-alpha"
+		e.CreateNamespace(t, ns)
 		c := e.client.WardleV1alpha1().Flunders(ns)
 
 		created, err := c.Create(ctx, alphaFlunder("one", "fish", alphaType(wardlev1alpha1.FischerReferenceType)), metav1.CreateOptions{})
@@ -402,6 +416,7 @@ func TestCRUD(t *testing.T) {
 		}
 		// Flunders are listed across namespaces at the cluster path.
 		for _, n := range []string{"scope-a", "scope-b"} {
+			e.CreateNamespace(t, n)
 			if _, err := e.client.WardleV1alpha1().Flunders(n).Create(ctx, alphaFlunder("same-name", "", nil), metav1.CreateOptions{}); err != nil {
 				t.Fatalf("create in %s: %v", n, err)
 			}
@@ -423,6 +438,7 @@ func TestCRUD(t *testing.T) {
 	t.Run("CrossVersion", func(t *testing.T) {
 		ctx := t.Context()
 		const ns = "cross"
+		e.CreateNamespace(t, ns)
 		alpha := e.client.WardleV1alpha1().Flunders(ns)
 		beta := e.client.WardleV1beta1().Flunders(ns)
 
@@ -530,6 +546,7 @@ func TestCRUD(t *testing.T) {
 	t.Run("Defaulting", func(t *testing.T) {
 		ctx := t.Context()
 		const ns = "defaulting"
+		e.CreateNamespace(t, ns)
 		alpha := e.client.WardleV1alpha1().Flunders(ns)
 		beta := e.client.WardleV1beta1().Flunders(ns)
 
@@ -589,6 +606,7 @@ func TestCRUD(t *testing.T) {
 	t.Run("GenerateName", func(t *testing.T) {
 		ctx := t.Context()
 		const ns = "generate-name"
+		e.CreateNamespace(t, ns)
 		seen := map[string]bool{}
 		check := func(what, name string, err error, prefix string) {
 			t.Helper()
@@ -624,7 +642,9 @@ func TestCRUD(t *testing.T) {
 
 	t.Run("NotFoundAndAlreadyExists", func(t *testing.T) {
 		ctx := t.Context()
-		const ns = "errors"
+		const ns, other = "errors", "errors-other"
+		e.CreateNamespace(t, ns)
+		e.CreateNamespace(t, other)
 		c := e.client.WardleV1beta1().Flunders(ns)
 
 		_, err := c.Get(ctx, "missing", metav1.GetOptions{})
@@ -648,7 +668,7 @@ func TestCRUD(t *testing.T) {
 		expectNotFound(t, err)
 
 		// The same name in another namespace is another object.
-		if _, err := e.client.WardleV1beta1().Flunders("errors-other").Create(ctx, betaFlunder("dup", wardlev1beta1.FlunderSpec{}), metav1.CreateOptions{}); err != nil {
+		if _, err := e.client.WardleV1beta1().Flunders(other).Create(ctx, betaFlunder("dup", wardlev1beta1.FlunderSpec{}), metav1.CreateOptions{}); err != nil {
 			t.Fatalf("create: %v", err)
 		}
 		_, err = c.Get(ctx, "dup", metav1.GetOptions{})
@@ -681,6 +701,8 @@ func TestCRUD(t *testing.T) {
 	t.Run("DeleteCollection", func(t *testing.T) {
 		ctx := t.Context()
 		const ns = "delete-collection"
+		e.CreateNamespace(t, ns)
+		e.CreateNamespace(t, ns+"-other")
 		c := e.client.WardleV1beta1().Flunders(ns)
 		for _, n := range []string{"a", "b", "c", "keep"} {
 			f := betaFlunder(n, wardlev1beta1.FlunderSpec{})
@@ -732,6 +754,7 @@ func TestCRUD(t *testing.T) {
 	t.Run("StaleResourceVersion", func(t *testing.T) {
 		ctx := t.Context()
 		const ns = "stale"
+		e.CreateNamespace(t, ns)
 		c := e.client.WardleV1beta1().Flunders(ns)
 		original, err := c.Create(ctx, betaFlunder("f", wardlev1beta1.FlunderSpec{FlunderReference: "r"}), metav1.CreateOptions{})
 		if err != nil {
@@ -847,6 +870,7 @@ func TestCRUD(t *testing.T) {
 	t.Run("ConcurrentWriters", func(t *testing.T) {
 		ctx := t.Context()
 		const ns, writers = "concurrent", 8
+		e.CreateNamespace(t, ns)
 		c := e.client.WardleV1beta1().Flunders(ns)
 
 		// Creates of one name: exactly one wins.
@@ -918,6 +942,7 @@ func TestCRUD(t *testing.T) {
 	t.Run("DryRun", func(t *testing.T) {
 		ctx := t.Context()
 		const ns = "dry-run"
+		e.CreateNamespace(t, ns)
 		c := e.client.WardleV1beta1().Flunders(ns)
 		dry := []string{metav1.DryRunAll}
 
@@ -978,32 +1003,77 @@ func TestCRUD(t *testing.T) {
 	})
 
 	t.Run("PropagationPolicies", func(t *testing.T) {
-		// Standalone, there is no garbage collector to remove the orphan or
-		// foreground finalizers: every policy deletes at once.
+		// The store runs with the garbage collector enabled, as in
+		// kube-apiserver: Orphan and Foreground deletes only mark the
+		// object, with the orphan or foregroundDeletion finalizer, for a
+		// garbage collector to finish (TestGarbageCollector runs one; this
+		// server runs none). Background deletes at once.
 		ctx := t.Context()
 		const ns = "propagation"
+		e.CreateNamespace(t, ns)
 		c := e.client.WardleV1beta1().Flunders(ns)
+		fischers := e.client.WardleV1alpha1().Fischers()
 		for _, policy := range []metav1.DeletionPropagation{metav1.DeletePropagationOrphan, metav1.DeletePropagationForeground, metav1.DeletePropagationBackground} {
 			name := strings.ToLower(string(policy))
-			if _, err := c.Create(ctx, betaFlunder(name, wardlev1beta1.FlunderSpec{}), metav1.CreateOptions{}); err != nil {
+			fname := "propagation-" + name
+			created, err := c.Create(ctx, betaFlunder(name, wardlev1beta1.FlunderSpec{}), metav1.CreateOptions{})
+			if err != nil {
 				t.Fatalf("create: %v", err)
+			}
+			fCreated, err := fischers.Create(ctx, &wardlev1alpha1.Fischer{ObjectMeta: metav1.ObjectMeta{Name: fname}}, metav1.CreateOptions{})
+			if err != nil {
+				t.Fatalf("create fischer: %v", err)
 			}
 			if err := c.Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &policy}); err != nil {
 				t.Fatalf("delete with %s: %v", policy, err)
 			}
-			_, err := c.Get(ctx, name, metav1.GetOptions{})
-			expectNotFound(t, err)
-
-			fname := "propagation-" + name
-			if _, err := e.client.WardleV1alpha1().Fischers().Create(ctx, &wardlev1alpha1.Fischer{ObjectMeta: metav1.ObjectMeta{Name: fname}}, metav1.CreateOptions{}); err != nil {
-				t.Fatalf("create fischer: %v", err)
-			}
-			if err := e.client.WardleV1alpha1().Fischers().Delete(ctx, fname, metav1.DeleteOptions{PropagationPolicy: &policy}); err != nil {
+			if err := fischers.Delete(ctx, fname, metav1.DeleteOptions{PropagationPolicy: &policy}); err != nil {
 				t.Fatalf("delete fischer with %s: %v", policy, err)
 			}
-			_, err = e.client.WardleV1alpha1().Fischers().Get(ctx, fname, metav1.GetOptions{})
+			finalizer := propagationFinalizer(policy)
+			if finalizer == "" {
+				_, err = c.Get(ctx, name, metav1.GetOptions{})
+				expectNotFound(t, err)
+				_, err = fischers.Get(ctx, fname, metav1.GetOptions{})
+				expectNotFound(t, err)
+				continue
+			}
+
+			// Marked for deletion, with the policy's finalizer.
+			deleting, err := c.Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				t.Fatalf("flunder deleted with %s is gone at once: %v", policy, err)
+			}
+			if deleting.DeletionTimestamp == nil || !slices.Equal(deleting.Finalizers, []string{finalizer}) {
+				t.Errorf("flunder deleted with %s: deletionTimestamp %v finalizers %q, want %q", policy, deleting.DeletionTimestamp, deleting.Finalizers, finalizer)
+			}
+			fDeleting, err := fischers.Get(ctx, fname, metav1.GetOptions{})
+			if err != nil {
+				t.Fatalf("fischer deleted with %s is gone at once: %v", policy, err)
+			}
+			if fDeleting.DeletionTimestamp == nil || !slices.Equal(fDeleting.Finalizers, []string{finalizer}) {
+				t.Errorf("fischer deleted with %s: deletionTimestamp %v finalizers %q, want %q", policy, fDeleting.DeletionTimestamp, fDeleting.Finalizers, finalizer)
+			}
+			if deleting.UID != created.UID || fDeleting.UID != fCreated.UID {
+				t.Errorf("uids changed: %s %s, created %s %s", deleting.UID, fDeleting.UID, created.UID, fCreated.UID)
+			}
+
+			// Removing the finalizer, as the garbage collector would,
+			// finishes the delete.
+			deleting.Finalizers = nil
+			if _, err := c.Update(ctx, deleting, metav1.UpdateOptions{}); err != nil {
+				t.Fatalf("removing %s from the flunder: %v", finalizer, err)
+			}
+			_, err = c.Get(ctx, name, metav1.GetOptions{})
+			expectNotFound(t, err)
+			fDeleting.Finalizers = nil
+			if _, err := fischers.Update(ctx, fDeleting, metav1.UpdateOptions{}); err != nil {
+				t.Fatalf("removing %s from the fischer: %v", finalizer, err)
+			}
+			_, err = fischers.Get(ctx, fname, metav1.GetOptions{})
 			expectNotFound(t, err)
 		}
+
 		for _, n := range []string{"dc-orphan-1", "dc-orphan-2"} {
 			if _, err := c.Create(ctx, betaFlunder(n, wardlev1beta1.FlunderSpec{}), metav1.CreateOptions{}); err != nil {
 				t.Fatalf("create: %v", err)
@@ -1017,12 +1087,26 @@ func TestCRUD(t *testing.T) {
 		if err != nil {
 			t.Fatalf("list: %v", err)
 		}
-		expectNames(t, "after an orphaning deletecollection", names(list.Items))
+		expectNames(t, "after an orphaning deletecollection", names(list.Items), "dc-orphan-1", "dc-orphan-2")
+		for _, f := range list.Items {
+			if f.DeletionTimestamp == nil || !slices.Equal(f.Finalizers, []string{metav1.FinalizerOrphanDependents}) {
+				t.Errorf("%s after an orphaning deletecollection: deletionTimestamp %v finalizers %q", f.Name, f.DeletionTimestamp, f.Finalizers)
+			}
+			if _, err := c.Patch(ctx, f.Name, types.MergePatchType, []byte(`{"metadata":{"finalizers":null}}`), metav1.PatchOptions{}); err != nil {
+				t.Fatalf("removing the finalizers of %s: %v", f.Name, err)
+			}
+		}
+		list, err = c.List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatalf("list: %v", err)
+		}
+		expectNames(t, "once the finalizers are removed", names(list.Items))
 	})
 
 	t.Run("Finalizers", func(t *testing.T) {
 		ctx := t.Context()
 		const ns = "finalizers"
+		e.CreateNamespace(t, ns)
 		c := e.client.WardleV1beta1().Flunders(ns)
 		f := betaFlunder("held", wardlev1beta1.FlunderSpec{FlunderReference: "x"})
 		f.Finalizers = []string{"example.com/hold"}
@@ -1082,6 +1166,7 @@ func TestCRUD(t *testing.T) {
 	t.Run("ContentNegotiation", func(t *testing.T) {
 		ctx := t.Context()
 		const ns = "negotiation"
+		e.CreateNamespace(t, ns)
 		created, err := e.client.WardleV1beta1().Flunders(ns).Create(ctx, betaFlunder("nego", wardlev1beta1.FlunderSpec{FlunderReference: "x"}), metav1.CreateOptions{})
 		if err != nil {
 			t.Fatalf("create: %v", err)
@@ -1178,6 +1263,7 @@ func TestCRUD(t *testing.T) {
 	t.Run("TableOutput", func(t *testing.T) {
 		ctx := t.Context()
 		const ns = "table"
+		e.CreateNamespace(t, ns)
 		if _, err := e.client.WardleV1alpha1().Flunders(ns).Create(ctx, alphaFlunder("tab", "fish", alphaType(wardlev1alpha1.FischerReferenceType)), metav1.CreateOptions{}); err != nil {
 			t.Fatalf("create: %v", err)
 		}

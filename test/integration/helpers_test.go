@@ -36,6 +36,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
 	wardlev1alpha1 "github.com/wardle-example/wardle-apiserver/apis/wardle/v1alpha1"
@@ -67,6 +68,9 @@ type env struct {
 	config  *rest.Config
 	client  clientset.Interface
 	dynamic dynamic.Interface
+	// kube is a Kubernetes clientset, for the core, coordination and
+	// RBAC APIs a standalone server serves beside wardle's.
+	kube kubernetes.Interface
 	// http is an *http.Client with the admin's credentials.
 	http *http.Client
 }
@@ -93,11 +97,15 @@ func newEnv(t *testing.T, s *framework.TestServer) *env {
 	if err != nil {
 		t.Fatalf("dynamic client: %v", err)
 	}
+	kube, err := kubernetes.NewForConfig(config)
+	if err != nil {
+		t.Fatalf("Kubernetes clientset: %v", err)
+	}
 	hc, err := rest.HTTPClientFor(config)
 	if err != nil {
 		t.Fatalf("HTTP client: %v", err)
 	}
-	return &env{TestServer: s, config: config, client: client, dynamic: dyn, http: hc}
+	return &env{TestServer: s, config: config, client: client, dynamic: dyn, kube: kube, http: hc}
 }
 
 // ---------------------------------------------------------------------------
@@ -210,6 +218,22 @@ func causeSet(causes []metav1.StatusCause) []string {
 func expectNotFound(t *testing.T, err error) {
 	t.Helper()
 	expectStatus(t, err, http.StatusNotFound, metav1.StatusReasonNotFound)
+}
+
+// expectNamespaceNotFound fails unless err is NamespaceLifecycle's 404 for
+// a create in the missing namespace ns, worded as kube-apiserver words it.
+func expectNamespaceNotFound(t *testing.T, err error, ns string) {
+	t.Helper()
+	if !apierrors.IsNotFound(err) {
+		t.Fatalf("expected NotFound for namespace %q, got %v", ns, err)
+	}
+	status := expectStatus(t, err, http.StatusNotFound, metav1.StatusReasonNotFound)
+	if want := `namespaces "` + ns + `" not found`; status.Message != want {
+		t.Errorf("message %q, want %q", status.Message, want)
+	}
+	if d := status.Details; d == nil || d.Name != ns || d.Kind != "namespaces" || d.Group != "" {
+		t.Errorf("details %+v, want kind namespaces name %q in the core group", d, ns)
+	}
 }
 
 // ---------------------------------------------------------------------------

@@ -88,6 +88,8 @@ func TestListAndWatch(t *testing.T) {
 
 	// Flunders in two namespaces, and fischers, for the selector tests.
 	const ns1, ns2 = "select-1", "select-2"
+	e.CreateNamespace(t, ns1)
+	e.CreateNamespace(t, ns2)
 	setup := []struct {
 		ns, name string
 		labels   map[string]string
@@ -201,6 +203,7 @@ func TestListAndWatch(t *testing.T) {
 	t.Run("Pagination", func(t *testing.T) {
 		ctx := t.Context()
 		const ns, total, limit = "paging", 25, 7
+		e.CreateNamespace(t, ns)
 		c := e.client.WardleV1beta1().Flunders(ns)
 		var want []string
 		for i := range total {
@@ -291,6 +294,7 @@ func TestListAndWatch(t *testing.T) {
 			// Filtering and paging together: every match exactly once, no
 			// page over the limit.
 			const ns = "paging-typed"
+			e.CreateNamespace(t, ns)
 			var want []string
 			for i := range 11 {
 				spec := wardlev1beta1.FlunderSpec{FlunderReference: "flu"}
@@ -359,6 +363,7 @@ func TestListAndWatch(t *testing.T) {
 		// A list at an older resourceVersion shows the state then.
 		ctx := t.Context()
 		const ns = "exact"
+		e.CreateNamespace(t, ns)
 		c := e.client.WardleV1beta1().Flunders(ns)
 		first, err := c.Create(ctx, betaFlunder("first", wardlev1beta1.FlunderSpec{}), metav1.CreateOptions{})
 		if err != nil {
@@ -391,6 +396,7 @@ func TestListAndWatch(t *testing.T) {
 	t.Run("WatchFromResourceVersion", func(t *testing.T) {
 		ctx := t.Context()
 		const ns = "watch"
+		e.CreateNamespace(t, ns)
 		c := e.client.WardleV1beta1().Flunders(ns)
 
 		a, err := c.Create(ctx, betaFlunder("a", wardlev1beta1.FlunderSpec{FischerReference: "fish-a"}), metav1.CreateOptions{})

@@ -59,6 +59,7 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	const ns = "persist"
 
 	first := newEnv(t, framework.StartTestServer(t, dataDir))
+	first.CreateNamespace(t, ns)
 	ctx := t.Context()
 	c1 := first.client
 

@@ -55,6 +55,18 @@ const (
 
 var securityRequests = []string{reqGet, reqList, reqCreate, reqUpdateStatus, reqDelete, reqReadyz, reqMetrics}
 
+// securityRefused is the verb and the resource or path a 403 to each
+// request of the table names.
+var securityRefused = map[string][2]string{
+	reqGet:          {"get", `resource "flunders"`},
+	reqList:         {"list", `resource "flunders"`},
+	reqCreate:       {"create", `resource "flunders"`},
+	reqUpdateStatus: {"update", `resource "flunders/status"`},
+	reqDelete:       {"delete", `resource "flunders"`},
+	reqReadyz:       {"get", `path "/readyz"`},
+	reqMetrics:      {"get", `path "/metrics"`},
+}
+
 // writeFile writes content to name in dir and returns its path.
 func writeFile(t *testing.T, dir, name, content string) string {
 	t.Helper()
@@ -94,6 +106,7 @@ func TestStandaloneSecurityTable(t *testing.T) {
 		"--audit-policy-file="+auditPolicy, "--audit-log-path="+auditLog)
 
 	const ns = "security"
+	e.CreateNamespace(t, ns)
 	base := e.SecureURL + "/apis/" + group + "/v1beta1/namespaces/" + ns + "/flunders"
 	flunder := func(name string) []byte {
 		return mustJSON(t, map[string]any{"apiVersion": group + "/v1beta1", "kind": "Flunder", "metadata": map[string]any{"name": name}})
@@ -165,13 +178,11 @@ func TestStandaloneSecurityTable(t *testing.T) {
 					t.Errorf("%s: got %d, want %d: %s", req, r.code, id.want[req], truncate(r.body))
 					continue
 				}
-				if r.code == forbidden && !strings.HasPrefix(req, "/") {
+				if r.code == forbidden {
 					// A 403 says who was denied what.
 					status := r.status(t)
 					user := map[string]string{"reader-token": "reader", "norule-token": "norule"}[id.token]
-					if !strings.Contains(status.Message, fmt.Sprintf("User %q cannot", user)) || !strings.Contains(status.Message, `resource "flunders`) {
-						t.Errorf("%s: the 403 does not name the user and the resource: %s", req, status.Message)
-					}
+					expectForbiddenMessage(t, status.Message, user, securityRefused[req][0], securityRefused[req][1])
 				}
 				if r.code == unauthorized && !strings.HasPrefix(req, "/") {
 					if status := r.status(t); status.Reason != metav1.StatusReasonUnauthorized {

@@ -60,6 +60,7 @@ func expectStatusEqual(t *testing.T, what string, got, want wardlev1beta1.Flunde
 func TestStatusSubresource(t *testing.T) {
 	e := startEnv(t)
 	const ns = "status"
+	e.CreateNamespace(t, ns)
 	c := e.client.WardleV1beta1().Flunders(ns)
 	alpha := e.client.WardleV1alpha1().Flunders(ns)
 	ready := condition("Ready", metav1.ConditionTrue, "AllGood")

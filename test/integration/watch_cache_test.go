@@ -64,8 +64,10 @@ func metricSum(t *testing.T, e *env, name string, labels ...string) float64 {
 func TestListsServedFromWatchCache(t *testing.T) {
 	e := startEnv(t)
 	ctx := t.Context()
+	const ns = "cache"
+	e.CreateNamespace(t, ns)
 	for _, name := range []string{"a", "b", "c", "d", "e"} {
-		if _, err := e.client.WardleV1beta1().Flunders("cache").Create(ctx, betaFlunder(name, wardlev1beta1.FlunderSpec{}), metav1.CreateOptions{}); err != nil {
+		if _, err := e.client.WardleV1beta1().Flunders(ns).Create(ctx, betaFlunder(name, wardlev1beta1.FlunderSpec{}), metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -81,7 +83,7 @@ func TestListsServedFromWatchCache(t *testing.T) {
 	}
 	cacheBefore, etcdBefore, consistentBefore := fromCache(), fromEtcd(), consistent()
 
-	list := e.client.WardleV1beta1().Flunders("cache")
+	list := e.client.WardleV1beta1().Flunders(ns)
 	if l, err := list.List(ctx, metav1.ListOptions{}); err != nil || len(l.Items) != 5 {
 		t.Fatalf("consistent list: %v, %d items", err, len(l.Items))
 	}

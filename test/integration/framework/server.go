@@ -30,6 +30,9 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -87,9 +90,10 @@ func startTestServer(t testing.TB, dataDir string, flags []string) (*TestServer,
 	opts := server.NewWardleServerOptions(io.Discard, io.Discard)
 	fs := pflag.NewFlagSet("wardle-apiserver", pflag.ContinueOnError)
 	opts.AddFlags(fs)
-	// The in-server flunder-status controller writes status in the
-	// background; tests of the API itself need it off, so it is off unless
-	// flags turn it on (a later --controllers wins).
+	// The in-server controllers (flunder-status, namespace, garbage
+	// collector...) write in the background; tests of the API itself need
+	// them off, so all are off unless flags turn some on (a later
+	// --controllers wins).
 	if err := fs.Parse(append([]string{"--data-dir=" + dataDir, "--controllers="}, flags...)); err != nil {
 		return nil, err
 	}
@@ -168,6 +172,29 @@ func (s *TestServer) waitReady() error {
 		return fmt.Errorf("%w; last /readyz error: %v", err, lastErr)
 	}
 	return err
+}
+
+// namespaceTimeout bounds the creation of one namespace.
+const namespaceTimeout = 30 * time.Second
+
+// CreateNamespace creates the namespace name as the admin. The server runs
+// NamespaceLifecycle, as kube-apiserver does: a namespaced object can only
+// be created in a namespace that exists. A namespace that already exists is
+// fine; any other error fails the test.
+func (s *TestServer) CreateNamespace(t testing.TB, name string) {
+	t.Helper()
+	config := rest.CopyConfig(s.AdminConfig)
+	config.QPS, config.Burst = -1, 0 // no client-side throttling
+	client, err := kubernetes.NewForConfig(config)
+	if err != nil {
+		t.Fatalf("creating namespace %s: %v", name, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), namespaceTimeout)
+	defer cancel()
+	namespace := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if _, err := client.CoreV1().Namespaces().Create(ctx, namespace, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatalf("creating namespace %s: %v", name, err)
+	}
 }
 
 // Stop shuts the server down gracefully and waits until it has stopped and
