@@ -24,10 +24,12 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
 	wardlescheme "github.com/wardle-example/wardle-apiserver/pkg/generated/clientset/versioned/scheme"
@@ -76,6 +78,11 @@ func newAPIBackend(t Target, run string, objectSize, clients int) (*apiBackend, 
 	if b.tmpl, err = b.codec.template(b.names); err != nil {
 		return nil, err
 	}
+	if t.Namespace != "" {
+		if err := ensureNamespace(t.Config, t.Namespace); err != nil {
+			return nil, err
+		}
+	}
 	for range clients {
 		c, err := newRESTClient(t.Config, gv.Group, gv.Version, proto)
 		if err != nil {
@@ -84,6 +91,23 @@ func newAPIBackend(t Target, run string, objectSize, clients int) (*apiBackend, 
 		b.clients = append(b.clients, c)
 	}
 	return b, nil
+}
+
+// ensureNamespace creates the namespace the objects go to, where the server
+// serves namespaces (kube-apiserver, a standalone wardle-apiserver) and
+// refuses objects in one that does not exist.
+func ensureNamespace(config *rest.Config, name string) error {
+	client, err := kubernetes.NewForConfig(config)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err = client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("creating namespace %s: %w", name, err)
+	}
+	return nil
 }
 
 // newRESTClient returns a client of its own transport (so of its own

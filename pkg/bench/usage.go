@@ -70,6 +70,12 @@ func parseStatTicks(data []byte) (uint64, error) {
 	return utime + stime, nil
 }
 
+// ResidentSetSize returns the resident set size (VmRSS) of pid, in bytes.
+func ResidentSetSize(pid int) (int64, error) {
+	_, rss, err := memory(pid)
+	return rss, err
+}
+
 // memory returns VmHWM (peak RSS) and VmRSS of pid, in bytes.
 func memory(pid int) (hwm, rss int64, err error) {
 	data, err := os.ReadFile(fmt.Sprintf("%s/%d/status", procRoot, pid))

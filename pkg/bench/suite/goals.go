@@ -145,6 +145,15 @@ func (r *Report) Goals() []Goal {
 		median := Median(r.Startup)
 		goals = append(goals, Goal{"standalone start to ready, empty data dir (median)", "≤ 1.5 s", median.Round(time.Millisecond).String(), median <= 1500*time.Millisecond})
 	}
+	if len(r.StartupWarm) > 0 {
+		median := Median(r.StartupWarm)
+		goals = append(goals, Goal{"standalone start to ready, warm data dir (median)", "≤ 1.5 s", median.Round(time.Millisecond).String(), median <= 1500*time.Millisecond})
+	}
+	if wardle, kube := r.IdleRSS[IdleStandalone], r.IdleRSS[IdleKubeAPIServer]; wardle > 0 && kube > 0 {
+		v := div(float64(wardle), float64(kube))
+		goals = append(goals, Goal{"idle RSS: standalone (controllers on) ÷ kube-apiserver", "≤ 0.5×",
+			fmt.Sprintf("%.2f× (%d MiB vs %d MiB)", v, wardle>>20, kube>>20), v <= 0.5})
+	}
 	return goals
 }
 

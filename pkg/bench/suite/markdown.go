@@ -91,8 +91,30 @@ func (r *Report) WriteMarkdown(w io.Writer, plotFile string) error {
 		p("")
 		p("## Start-up")
 		p("")
-		p("A standalone wardle-apiserver (embedded etcd, empty data dir), from exec to a passing `/readyz`,")
-		p("measured before the other targets start: median %s; runs: %s.", Median(r.Startup).Round(time.Millisecond), strings.Join(runs, ", "))
+		p("A standalone wardle-apiserver as a user starts it (embedded etcd, every in-process controller),")
+		p("from exec to a passing `/readyz`, measured before the other targets start.")
+		p("")
+		p("- empty data dir: median %s; runs: %s.", Median(r.Startup).Round(time.Millisecond), strings.Join(runs, ", "))
+		if len(r.StartupWarm) > 0 {
+			var warm []string
+			for _, d := range r.StartupWarm {
+				warm = append(warm, d.Round(time.Millisecond).String())
+			}
+			p("- warm data dir (restarted on the data dir of the run before): median %s; runs: %s.", Median(r.StartupWarm).Round(time.Millisecond), strings.Join(warm, ", "))
+		}
+	}
+	if len(r.IdleRSS) > 0 {
+		p("")
+		p("## Idle memory")
+		p("")
+		p("Resident set size %s after start, before any workload: a standalone wardle-apiserver with every", idleSettle)
+		p("in-process controller on, and kube-apiserver serving the CRD, both on the same etcd.")
+		p("")
+		p("| server | RSS MiB |")
+		p("|---|---|")
+		for _, name := range []string{IdleStandalone, IdleKubeAPIServer} {
+			p("| %s | %d |", name, r.IdleRSS[name]>>20)
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

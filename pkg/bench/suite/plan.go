@@ -46,8 +46,12 @@ type Plan struct {
 	// reads each server's RSS (0 skips it).
 	HoldObjects int
 	// StartupRuns is how often a standalone server is started on an empty
-	// data dir to time start-to-ready (0 skips it).
+	// data dir, then again on the same data dir, to time start-to-ready
+	// (0 skips it).
 	StartupRuns int
+	// IdleRSS measures the memory of an idle standalone server and of
+	// kube-apiserver before any workload.
+	IdleRSS bool
 }
 
 // DefaultPlan is make bench's plan: the workloads and concurrencies the
@@ -81,7 +85,7 @@ func DefaultPlan() Plan {
 	light.Watchers, light.EventRate = 1000, 20
 	steps = append(steps, light)
 	steps = append(steps, step(bench.Delete, 16, 4*time.Second))
-	return Plan{Steps: steps, HoldObjects: 100000, StartupRuns: 5}
+	return Plan{Steps: steps, HoldObjects: 100000, StartupRuns: 5, IdleRSS: true}
 }
 
 // QuickPlan is a small plan, to check that the suite works (make bench-quick).
@@ -100,5 +104,6 @@ func QuickPlan() Plan {
 		},
 		HoldObjects: 2000,
 		StartupRuns: 2,
+		IdleRSS:     true,
 	}
 }

@@ -38,8 +38,14 @@ type Report struct {
 	// Memory are the results of creating Plan.HoldObjects objects on the
 	// standalone and CRD targets; their Usage holds each server's memory.
 	Memory []bench.Result `json:"memory"`
-	// Startup is how long a standalone server took from exec to ready, per run.
-	Startup []time.Duration `json:"startup"`
+	// Startup is how long a standalone server took from exec to ready on
+	// an empty data dir, per run; StartupWarm on the data dir of the run
+	// before.
+	Startup     []time.Duration `json:"startup"`
+	StartupWarm []time.Duration `json:"startupWarm"`
+	// IdleRSS is the resident set size of an idle standalone server and
+	// of kube-apiserver, in bytes, by server name.
+	IdleRSS map[string]int64 `json:"idleRSS,omitempty"`
 }
 
 // Run measures: first start-up times (alone on the machine), then every
@@ -50,12 +56,12 @@ func Run(ctx context.Context, dir string, bins Binaries, plan Plan, progress io.
 	defer func() { report.Elapsed = time.Since(report.Started) }()
 
 	if plan.StartupRuns > 0 {
-		times, err := StartupTimes(ctx, mkdir(dir, "startup"), bins.WardleAPIServer, plan.StartupRuns)
+		empty, warm, err := StartupTimes(ctx, mkdir(dir, "startup"), bins.WardleAPIServer, plan.StartupRuns)
 		if err != nil {
 			return report, fmt.Errorf("measuring start-up: %w", err)
 		}
-		report.Startup = times
-		fmt.Fprintf(progress, "start-up to ready (standalone, empty data dir): %v\n", times)
+		report.Startup, report.StartupWarm = empty, warm
+		fmt.Fprintf(progress, "start-up to ready (standalone): empty data dir %v, warm %v\n", empty, warm)
 	}
 
 	fmt.Fprintln(progress, "starting etcd, wardle-apiserver (standalone), kube-apiserver with the CRD, wardle-apiserver (aggregated)...")
@@ -65,6 +71,14 @@ func Run(ctx context.Context, dir string, bins Binaries, plan Plan, progress io.
 	}
 	defer env.Stop()
 	targets := env.Targets()
+
+	if plan.IdleRSS {
+		if report.IdleRSS, err = env.IdleRSS(ctx, bins.WardleAPIServer); err != nil {
+			return report, fmt.Errorf("measuring idle memory: %w", err)
+		}
+		fmt.Fprintf(progress, "idle RSS: wardle-apiserver %d MiB, kube-apiserver %d MiB\n",
+			report.IdleRSS[IdleStandalone]>>20, report.IdleRSS[IdleKubeAPIServer]>>20)
+	}
 
 	for _, w := range plan.Steps {
 		for _, name := range TargetOrder {
