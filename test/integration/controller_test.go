@@ -492,6 +492,12 @@ func TestWardleController(t *testing.T) {
 		// which, as in a cluster, must exist.
 		defaults := controller.NewOptions().LeaderElection
 		leaseNS, leaseName := defaults.ResourceNamespace, defaults.ResourceName
+		// Before the namespace exists the command says what to do instead
+		// of retrying forever.
+		err := ctlReturned(t, ctlRunCommand(t.Context(), "--kubeconfig="+e.Kubeconfig, "--leader-elect"), "wardle-controller --leader-elect without its namespace")
+		if err == nil || !strings.Contains(err.Error(), "kubectl create namespace "+leaseNS) {
+			t.Errorf("wardle-controller --leader-elect without namespace %s: %v, want an error saying to create it", leaseNS, err)
+		}
 		e.CreateNamespace(t, leaseNS)
 		leases := e.kube.CoordinationV1().Leases(leaseNS)
 
@@ -499,7 +505,7 @@ func TestWardleController(t *testing.T) {
 		defer cancel()
 		done := ctlRunCommand(ctx, "--kubeconfig="+e.Kubeconfig, "--workers=1", "--leader-elect")
 		var holder string
-		err := wait.PollUntilContextTimeout(t.Context(), 20*time.Millisecond, ctlTimeout, true, func(ctx context.Context) (bool, error) {
+		err = wait.PollUntilContextTimeout(t.Context(), 20*time.Millisecond, ctlTimeout, true, func(ctx context.Context) (bool, error) {
 			select {
 			case err := <-done:
 				return false, fmt.Errorf("wardle-controller --leader-elect returned %v while it should lead", err)

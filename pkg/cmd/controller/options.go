@@ -28,6 +28,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/spf13/pflag"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -141,8 +142,12 @@ func (o *Options) runWithLeaderElection(ctx context.Context, config *rest.Config
 		return fmt.Errorf("--leader-elect needs Lease objects (coordination.k8s.io/v1), which %s does not serve (%v); "+
 			"run a single instance without --leader-elect", config.Host, err)
 	}
-	host, _ := os.Hostname()
 	le := o.LeaderElection
+	if _, err := kube.CoreV1().Namespaces().Get(ctx, le.ResourceNamespace, metav1.GetOptions{}); apierrors.IsNotFound(err) {
+		return fmt.Errorf("--leader-elect keeps its Lease in namespace %q, which does not exist on %s: create it (kubectl create namespace %s) or choose another with --leader-elect-resource-namespace",
+			le.ResourceNamespace, config.Host, le.ResourceNamespace)
+	}
+	host, _ := os.Hostname()
 	lock, err := resourcelock.New(le.ResourceLock, le.ResourceNamespace, le.ResourceName, nil, kube.CoordinationV1(),
 		resourcelock.ResourceLockConfig{Identity: host + "_" + uuid.NewString()})
 	if err != nil {
