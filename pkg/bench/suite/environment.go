@@ -208,8 +208,8 @@ func (e *Environment) Logs() string {
 }
 
 // StartupTimes starts a standalone wardle-apiserver as a user runs it (no
-// flags but its data dir and port: embedded etcd, every in-process
-// controller) runs times on an empty data dir, then again on the same data
+// flags but its data dir and port: embedded etcd, its default in-process
+// controllers) runs times on an empty data dir, then again on the same data
 // dir, and returns how long each start took from exec to a passing /readyz.
 func StartupTimes(ctx context.Context, dir, binary string, runs int) (empty, warm []time.Duration, err error) {
 	for i := range runs {
@@ -234,12 +234,12 @@ func StartupTimes(ctx context.Context, dir, binary string, runs int) (empty, war
 const idleSettle = 20 * time.Second
 
 // IdleRSS starts, on the environment's etcd, a standalone wardle-apiserver
-// as a user runs it (every in-process controller on) and reads its
+// as a user runs it (its default controllers on) and reads its
 // resident set size and kube-apiserver's after both have idled for
 // idleSettle. kube-apiserver serves the CRD and nothing else has run yet.
 func (e *Environment) IdleRSS(ctx context.Context, binary string) (map[string]int64, error) {
 	s, err := localcluster.StartStandalone(ctx, mkdir(e.dir, "idle"), binary,
-		"--etcd-servers="+e.etcdURL, "--etcd-prefix=/bench/idle", "--controllers=*")
+		"--etcd-servers="+e.etcdURL, "--etcd-prefix=/bench/idle")
 	if err != nil {
 		return nil, err
 	}

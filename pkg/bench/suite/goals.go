@@ -151,7 +151,7 @@ func (r *Report) Goals() []Goal {
 	}
 	if wardle, kube := r.IdleRSS[IdleStandalone], r.IdleRSS[IdleKubeAPIServer]; wardle > 0 && kube > 0 {
 		v := div(float64(wardle), float64(kube))
-		goals = append(goals, Goal{"idle RSS: standalone (controllers on) ÷ kube-apiserver", "≤ 0.5×",
+		goals = append(goals, Goal{"idle RSS: standalone (default controllers) ÷ kube-apiserver", "≤ 0.5×",
 			fmt.Sprintf("%.2f× (%d MiB vs %d MiB)", v, wardle>>20, kube>>20), v <= 0.5})
 	}
 	return goals
