@@ -51,9 +51,10 @@ test-aggregation: build ## wardle-apiserver behind a real kube-apiserver (built 
 	KUBE_APISERVER_BINARY="$$(hack/build-kube-apiserver.sh)" WARDLE_APISERVER_BINARY=$(BIN)/wardle-apiserver \
 		$(GO) test -tags aggregation $(TESTFLAGS) ./test/aggregation/...
 
-bench: build ## The side-by-side benchmark (raw etcd, standalone, CRD, aggregated; about 15 min): writes docs/performance.{md,json,png}.
+bench: build ## The side-by-side benchmark (raw etcd, standalone, CRD, aggregated; about 15 min): writes docs/performance.{md,json,png}. BASELINE=<performance.json> [BASELINE_LABEL=...] compares with an earlier run.
 	$(GO) build -o $(BIN)/wardle-bench ./cmd/wardle-bench
-	$(BIN)/wardle-bench suite --wardle-apiserver $(BIN)/wardle-apiserver --kube-apiserver "$$(hack/build-kube-apiserver.sh)" --repo . --out docs
+	$(BIN)/wardle-bench suite --wardle-apiserver $(BIN)/wardle-apiserver --kube-apiserver "$$(hack/build-kube-apiserver.sh)" --repo . --out docs \
+		$(if $(BASELINE),--baseline "$(BASELINE)" --baseline-label "$(or $(BASELINE_LABEL),$(BASELINE))")
 
 bench-quick: build ## A short run of the benchmark, to check it works; writes _output/bench-quick.
 	$(GO) build -o $(BIN)/wardle-bench ./cmd/wardle-bench

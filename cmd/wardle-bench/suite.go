@@ -32,7 +32,7 @@ import (
 // newSuiteCommand runs the side-by-side benchmark and writes its report.
 func newSuiteCommand() *cobra.Command {
 	var bins suite.Binaries
-	var out, workDir string
+	var out, workDir, baseline, baselineLabel string
 	var quick bool
 	cmd := &cobra.Command{
 		Use:   "suite",
@@ -58,11 +58,18 @@ performance.md, performance.json and performance.png to --out.`,
 			if quick {
 				plan = suite.QuickPlan()
 			}
+			var before *suite.Report
+			if baseline != "" {
+				if before, err = readReport(baseline); err != nil {
+					return err
+				}
+			}
 			report, err := suite.Run(c.Context(), workDir, bins, plan, c.OutOrStdout())
 			report.Command = "make bench (" + strings.Join(os.Args, " ") + ")"
 			if err != nil {
 				return err
 			}
+			report.Baseline, report.BaselineLabel = before, baselineLabel
 			return writeReport(report, out)
 		},
 	}
@@ -73,7 +80,22 @@ performance.md, performance.json and performance.png to --out.`,
 	fs.StringVar(&out, "out", "docs", "where to write performance.md, performance.json and performance.png")
 	fs.StringVar(&workDir, "work-dir", "", "where the servers keep their data (default: a temporary directory, removed afterwards)")
 	fs.BoolVar(&quick, "quick", false, "a short plan that only checks the suite works")
+	fs.StringVar(&baseline, "baseline", "", "the performance.json of an earlier run (another build), to compare this one with in performance.md")
+	fs.StringVar(&baselineLabel, "baseline-label", "the baseline", "what the baseline was, for the comparison's heading")
 	return cmd
+}
+
+// readReport reads a performance.json.
+func readReport(path string) (*suite.Report, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r suite.Report
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("--baseline %s: %w", path, err)
+	}
+	return &r, nil
 }
 
 // writeReport writes the markdown, JSON and PNG of a report into dir.

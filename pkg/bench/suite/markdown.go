@@ -116,8 +116,61 @@ func (r *Report) WriteMarkdown(w io.Writer, plotFile string) error {
 			p("| %s | %d |", name, r.IdleRSS[name]>>20)
 		}
 	}
+	if r.Baseline != nil {
+		writeComparison(p, r.Baseline, r, r.BaselineLabel)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeComparison writes how this report's headline figures compare with
+// an earlier one's: start-up, idle memory, create throughput against the
+// CRD, and memory holding many objects.
+func writeComparison(p func(string, ...any), before, after *Report, label string) {
+	p("")
+	p("## Compared with %s", label)
+	p("")
+	p("The same suite, run on the same machine with the earlier build (its `performance.json`, passed as `--baseline`).")
+	p("Throughput moves by about ±25%% between runs on this machine; compare ratios, not single figures.")
+	p("")
+	p("| figure | before | now |")
+	p("|---|---|---|")
+	median := func(ds []time.Duration) string {
+		if len(ds) == 0 {
+			return "–"
+		}
+		return Median(ds).Round(time.Millisecond).String()
+	}
+	p("| start to ready, empty data dir (median) | %s | %s |", median(before.Startup), median(after.Startup))
+	p("| start to ready, warm data dir (median) | %s | %s |", median(before.StartupWarm), median(after.StartupWarm))
+	mib := func(r *Report, name string) string {
+		if v, ok := r.IdleRSS[name]; ok {
+			return fmt.Sprintf("%d MiB", v>>20)
+		}
+		return "–"
+	}
+	p("| idle RSS, standalone wardle-apiserver | %s | %s |", mib(before, IdleStandalone), mib(after, IdleStandalone))
+	p("| idle RSS, kube-apiserver (same etcd) | %s | %s |", mib(before, IdleKubeAPIServer), mib(after, IdleKubeAPIServer))
+	creates := func(r *Report) map[int]Ratio {
+		m := map[int]Ratio{}
+		for _, ratio := range r.Ratios() {
+			if ratio.Kind == bench.Create {
+				m[ratio.Concurrency] = ratio
+			}
+		}
+		return m
+	}
+	b, a := creates(before), creates(after)
+	for _, c := range slices.Sorted(maps.Keys(a)) {
+		p("| creates, %d clients: standalone ÷ CRD | %.2f× | %.2f× |", c, b[c].StandaloneOverCRD, a[c].StandaloneOverCRD)
+	}
+	peak := func(r *Report) string {
+		if len(r.Memory) == 2 {
+			return fmt.Sprintf("%d MiB", r.Memory[0].Usage["wardle-apiserver"].PeakRSSBytes>>20)
+		}
+		return "–"
+	}
+	p("| peak RSS, standalone holding the objects of the memory step | %s | %s |", peak(before), peak(after))
 }
 
 func writeResults(p func(string, ...any), results []bench.Result) {

@@ -46,6 +46,10 @@ type Report struct {
 	// IdleRSS is the resident set size of an idle standalone server and
 	// of kube-apiserver, in bytes, by server name.
 	IdleRSS map[string]int64 `json:"idleRSS,omitempty"`
+	// Baseline, if set, is an earlier report (another build) that the
+	// markdown compares this one with, under BaselineLabel.
+	Baseline      *Report `json:"-"`
+	BaselineLabel string  `json:"-"`
 }
 
 // Run measures: first start-up times (alone on the machine), then every
