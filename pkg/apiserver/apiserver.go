@@ -29,6 +29,7 @@ import (
 	"github.com/wardle-example/wardle-apiserver/pkg/controller/manager"
 	"github.com/wardle-example/wardle-apiserver/pkg/controlplane"
 	"github.com/wardle-example/wardle-apiserver/pkg/embeddedetcd"
+	"github.com/wardle-example/wardle-apiserver/pkg/etcdhealth"
 	informers "github.com/wardle-example/wardle-apiserver/pkg/generated/informers/externalversions"
 	fischerstorage "github.com/wardle-example/wardle-apiserver/pkg/registry/wardle/fischer"
 	flunderstorage "github.com/wardle-example/wardle-apiserver/pkg/registry/wardle/flunder"
@@ -39,6 +40,9 @@ type ExtraConfig struct {
 	// EmbeddedEtcd is the etcd running in this process, if any. The server
 	// closes it after it has stopped serving.
 	EmbeddedEtcd *embeddedetcd.Server
+	// EtcdTracker watches etcd's availability; the server runs it while it
+	// serves.
+	EtcdTracker *etcdhealth.Tracker
 	// InsecureServing, if set, serves the same API over plain HTTP on a
 	// loopback port, as a privileged local user.
 	InsecureServing *genericapiserver.DeprecatedInsecureServingInfo

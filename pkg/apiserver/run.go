@@ -62,6 +62,10 @@ func (s PreparedWardleServer) Run(ctx context.Context) error {
 		}()
 	}
 
+	if tracker := s.server.extra.EtcdTracker; tracker != nil {
+		go tracker.Run(ctx)
+	}
+
 	if insecure := s.server.extra.InsecureServing; insecure != nil {
 		handler := withInsecurePortMark(s.server.GenericAPIServer.Handler)
 		if err := insecure.Serve(handler, s.server.GenericAPIServer.ShutdownTimeout, ctx.Done()); err != nil {

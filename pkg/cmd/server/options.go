@@ -246,6 +246,9 @@ func (o *WardleServerOptions) Complete() error {
 	if err := o.completeStorageCodec(); err != nil {
 		return err
 	}
+	// The library's etcd checks would put etcd in liveness; applyEtcdHealthTo
+	// puts it in readiness only.
+	o.RecommendedOptions.Etcd.SkipHealthEndpoints = true
 	if etcd := o.RecommendedOptions.Etcd; len(etcd.StorageConfig.Transport.ServerList) == 0 {
 		cfg, err := embeddedetcd.NewConfig(filepath.Join(o.DataDir, "etcd"))
 		if err != nil {
@@ -463,6 +466,9 @@ func (o *WardleServerOptions) Config() (*apiserver.Config, error) {
 		return []admission.PluginInitializer{wardleinitializer.New(config.ExtraConfig.InformerFactory)}, nil
 	}
 
+	if err := o.applyEtcdDialerTo(serverConfig); err != nil {
+		return nil, err
+	}
 	recommended := *o.RecommendedOptions
 	if o.standalone {
 		// The library's delegated authentication, authorization and
@@ -478,6 +484,8 @@ func (o *WardleServerOptions) Config() (*apiserver.Config, error) {
 		if err := o.applyStandaloneTo(serverConfig, &config.ExtraConfig); err != nil {
 			return nil, err
 		}
+	} else if err := o.applyEtcdHealthTo(serverConfig, &config.ExtraConfig); err != nil {
+		return nil, err
 	}
 	enabled, err := manager.Resolve(o.Controllers, manager.Names(o.standalone))
 	if err != nil {

@@ -62,6 +62,9 @@ func (o *WardleServerOptions) applyStandaloneTo(c *genericapiserver.RecommendedC
 	if err := ro.Etcd.ApplyWithStorageFactoryTo(storage, &c.Config); err != nil {
 		return err
 	}
+	if err := o.applyEtcdHealthTo(c, extra); err != nil {
+		return err
+	}
 
 	// The server's own Kubernetes APIs, through the loopback client, in
 	// protobuf as kube-apiserver talks to itself.
