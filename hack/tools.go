@@ -20,4 +20,10 @@ limitations under the License.
 // runs the same k8s.io/code-generator release as the libraries.
 package tools
 
-import _ "k8s.io/code-generator"
+import (
+	_ "k8s.io/code-generator"
+
+	// The etcd server's command, which hack/build-etcd.sh builds for the
+	// fault tests.
+	_ "go.etcd.io/etcd/server/v3/etcdmain"
+)

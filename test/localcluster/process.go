@@ -91,6 +91,15 @@ func (p *Process) Stop() error {
 	}
 }
 
+// Signal sends sig to the process (SIGSTOP and SIGCONT pause and resume it).
+func (p *Process) Signal(sig syscall.Signal) error { return p.cmd.Process.Signal(sig) }
+
+// Kill kills the process with SIGKILL, as a crash would, and waits for it.
+func (p *Process) Kill() {
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.exited
+}
+
 // Running returns an error if the process has exited.
 func (p *Process) Running() error {
 	select {
