@@ -15,7 +15,7 @@ LDFLAGS    ?= -X $(VERSION_PKG).gitCommit=$(shell git rev-parse HEAD 2>/dev/null
 API_MODULES      := apis pkg/generated
 CONSUMER_MODULES := examples/client test/controllerruntime
 
-.PHONY: help build run test test-unit test-integration test-e2e test-aggregation test-controller-runtime \
+.PHONY: help build run test test-unit test-integration test-e2e test-aggregation test-faults test-controller-runtime \
         test-examples bench bench-quick verify fmt-check vet verify-consumers update-codegen verify-codegen clean
 
 help: ## Show this help.
@@ -51,6 +51,10 @@ test-aggregation: build ## wardle-apiserver behind a real kube-apiserver (built 
 	KUBE_APISERVER_BINARY="$$(hack/build-kube-apiserver.sh)" WARDLE_APISERVER_BINARY=$(BIN)/wardle-apiserver \
 		$(GO) test -tags aggregation $(TESTFLAGS) ./test/aggregation/...
 
+test-faults: build ## The fault suite: the server and a real etcd (built from the Go module proxy) killed, paused and out of space under load (test/faults; about 4 min).
+	ETCD_BINARY="$$(hack/build-etcd.sh)" WARDLE_APISERVER_BINARY=$(BIN)/wardle-apiserver \
+		$(GO) test -tags faults -count=1 -timeout 15m -v ./test/faults/...
+
 bench: build ## The side-by-side benchmark (raw etcd, standalone, CRD, aggregated; about 15 min): writes docs/performance.{md,json,png}. BASELINE=<performance.json> [BASELINE_LABEL=...] compares with an earlier run.
 	$(GO) build -o $(BIN)/wardle-bench ./cmd/wardle-bench
 	$(BIN)/wardle-bench suite --wardle-apiserver $(BIN)/wardle-apiserver --kube-apiserver "$$(hack/build-kube-apiserver.sh)" --repo . --out docs \
@@ -68,6 +72,7 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 	$(GO) vet -tags aggregation ./test/aggregation/...
+	$(GO) vet -tags faults ./test/faults/...
 	@set -e; for m in $(API_MODULES) $(CONSUMER_MODULES); do echo "$(GO) vet -C $$m ./..."; $(GO) vet -C $$m ./...; done
 
 verify-consumers: ## The apis, pkg/generated and consumer modules: tidy, build, vet, no k8s.io/kubernetes, local replaces only.
