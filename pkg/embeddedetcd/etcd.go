@@ -15,13 +15,21 @@ limitations under the License.
 */
 
 // Package embeddedetcd runs a single-member etcd inside the wardle-apiserver
-// process for standalone mode: the real etcd server (go.etcd.io/etcd/server/v3/embed)
-// with fsync on, listening on loopback only, its data in a directory that
-// survives restarts.
+// process: the real etcd server (go.etcd.io/etcd/server/v3/embed) with fsync
+// on, listening on loopback only, its data in a directory that survives
+// restarts.
+//
+// Nothing but the API server may talk to it: an object written to etcd
+// directly would be served as if it had passed authentication,
+// authorization, admission and validation. So every port it opens (the
+// client port, its HTTP port and the peer port) serves TLS and requires a
+// client certificate signed by a CA of etcd's own, kept in the PKI dir (see
+// certificates.go), apart from the CA that signs the API server's users.
 package embeddedetcd
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/url"
@@ -29,26 +37,63 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	"go.etcd.io/etcd/server/v3/embed"
 )
 
-// Config says where an embedded etcd keeps its data and which loopback
-// addresses it listens on.
+// Config says where an embedded etcd keeps its data and certificates and
+// which loopback addresses it listens on.
 type Config struct {
 	// DataDir holds etcd's WAL and database. It is created with mode 0700.
 	DataDir string
-	// ClientURL is where the API server reaches etcd.
+	// PKIDir holds etcd's CA and certificates (see certificates.go),
+	// created with mode 0700 and renewed as needed by Start. Empty means
+	// plain HTTP without client authentication on every port, which any
+	// local process can use: for tests and benchmarks only, never for a
+	// server's own etcd.
+	PKIDir string
+	// ClientURL is where the API server reaches etcd (gRPC).
 	ClientURL url.URL
+	// HTTPURL serves etcd's HTTP endpoints (/health, /version, /metrics),
+	// which nothing in wardle-apiserver uses. Empty: on ClientURL. On TLS,
+	// sharing a port makes etcd hand every gRPC request to its HTTP server
+	// (grpc.Server.ServeHTTP) instead of serving gRPC itself, which is
+	// slower and can starve watches under load (etcd-io/etcd#15402); a port
+	// of their own leaves ClientURL to gRPC alone, as k3s does for its
+	// embedded etcd (k3s-io/k3s#8402).
+	HTTPURL url.URL
 	// PeerURL is required by etcd even for a single member; nothing dials it.
 	PeerURL url.URL
 	// LogLevel is etcd's own log level (debug, info, warn, error).
 	LogLevel string
 }
 
-// NewConfig returns a Config for dataDir on two free loopback ports. The
-// ports are free when chosen; Start fails with a clear error in the rare
-// case that another process takes one in between.
-func NewConfig(dataDir string) (*Config, error) {
+// NewConfig returns a Config for dataDir, with its certificates in pkiDir,
+// on free loopback ports: every port serves TLS and requires a client
+// certificate (see certificates.go). The ports are free when chosen; Start
+// fails with a clear error in the rare case that another process takes one
+// in between.
+func NewConfig(dataDir, pkiDir string) (*Config, error) {
+	ports, err := freeLoopbackPorts(3)
+	if err != nil {
+		return nil, err
+	}
+	return &Config{
+		DataDir:   dataDir,
+		PKIDir:    pkiDir,
+		ClientURL: url.URL{Scheme: "https", Host: net.JoinHostPort("127.0.0.1", ports[0])},
+		HTTPURL:   url.URL{Scheme: "https", Host: net.JoinHostPort("127.0.0.1", ports[1])},
+		PeerURL:   url.URL{Scheme: "https", Host: net.JoinHostPort("127.0.0.1", ports[2])},
+		LogLevel:  "warn",
+	}, nil
+}
+
+// NewInsecureConfig returns a Config for dataDir on two free loopback
+// ports, serving plain HTTP with no client authentication: any local
+// process can read and write it. It is how wardle-apiserver ran its
+// embedded etcd before it used TLS, and is for tests and benchmarks that
+// need an etcd anyone may reach, never for a server's own.
+func NewInsecureConfig(dataDir string) (*Config, error) {
 	ports, err := freeLoopbackPorts(2)
 	if err != nil {
 		return nil, err
@@ -77,13 +122,30 @@ func freeLoopbackPorts(n int) ([]string, error) {
 	return ports, nil
 }
 
+// Secure reports whether etcd serves TLS with client certificates, that is
+// whether the Config has a PKIDir.
+func (c *Config) Secure() bool { return c.PKIDir != "" }
+
+// ClientTLSConfig returns the TLS configuration of the API server's client
+// certificate (see ClientCertFile), for a tool or test that talks to the
+// embedded etcd itself. Start must have made the certificates first. It is
+// nil for an insecure Config.
+func (c *Config) ClientTLSConfig() (*tls.Config, error) {
+	if !c.Secure() {
+		return nil, nil
+	}
+	info := transport.TLSInfo{CertFile: c.ClientCertFile(), KeyFile: c.ClientKeyFile(), TrustedCAFile: c.CAFile()}
+	return info.ClientConfig()
+}
+
 // Server is a running embedded etcd.
 type Server struct {
 	etcd    *embed.Etcd
 	closing *atomic.Bool
 }
 
-// Start starts etcd and waits until it serves clients or ctx ends.
+// Start makes etcd's certificates (when the Config is secure), starts etcd
+// and waits until it serves clients or ctx ends.
 func Start(ctx context.Context, c *Config) (*Server, error) {
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the embedded etcd data dir: %w", err)
@@ -93,9 +155,26 @@ func Start(ctx context.Context, c *Config) (*Server, error) {
 	cfg.Dir = c.DataDir
 	cfg.ListenClientUrls = []url.URL{c.ClientURL}
 	cfg.AdvertiseClientUrls = []url.URL{c.ClientURL}
+	if c.HTTPURL.Host != "" {
+		cfg.ListenClientHttpUrls = []url.URL{c.HTTPURL}
+	}
 	cfg.ListenPeerUrls = []url.URL{c.PeerURL}
 	cfg.AdvertisePeerUrls = []url.URL{c.PeerURL}
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
+	// The gRPC gateway (etcd's JSON API over HTTP) would be one more way
+	// in, and nothing uses it.
+	cfg.EnableGRPCGateway = false
+	if c.Secure() {
+		if err := c.configureTLS(cfg); err != nil {
+			return nil, err
+		}
+	} else {
+		for _, u := range []url.URL{c.ClientURL, c.HTTPURL, c.PeerURL} {
+			if u.Scheme == "https" {
+				return nil, fmt.Errorf("the embedded etcd URL %s is https, but no PKI dir is set for its certificates", u.String())
+			}
+		}
+	}
 	// A single member has no peers whose silence it must wait out: the
 	// election timeout only delays its first election at every start (it
 	// was most of the server's start-up time at etcd's defaults, 100 ms
@@ -136,8 +215,11 @@ func Start(ctx context.Context, c *Config) (*Server, error) {
 // Err delivers an error if etcd fails after it started.
 func (s *Server) Err() <-chan error { return s.etcd.Err() }
 
-// Close stops etcd after its in-flight requests, and syncs its data to disk.
+// Close stops etcd after its in-flight requests, and syncs its data to
+// disk. It is safe to call more than once.
 func (s *Server) Close() {
-	s.closing.Store(true)
+	if s.closing.Swap(true) {
+		return
+	}
 	s.etcd.Close()
 }

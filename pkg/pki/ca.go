@@ -14,10 +14,11 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package pki keeps the small certificate authority of a standalone
-// wardle-apiserver in its data dir: one CA that signs the serving
-// certificate and the admin client certificate, and that the server trusts
-// as its client CA. Certificates are reused across restarts and replaced
+// Package pki keeps the small certificate authorities of a standalone
+// wardle-apiserver in its data dir: the data-dir CA, which signs the
+// serving certificate and the admin client certificate and which the server
+// trusts as its client CA, and the embedded etcd's own CA (see
+// pkg/embeddedetcd). Certificates are reused across restarts and replaced
 // only when they are about to expire or no longer fit.
 package pki
 
@@ -58,8 +59,20 @@ type CA struct {
 }
 
 // LoadOrCreateCA loads the CA in dir, or creates one there when there is
-// none (or it is about to expire).
+// none (or it is about to expire). A new CA has an RSA key (see newCAKey).
 func LoadOrCreateCA(dir, commonName string) (*CA, error) {
+	return loadOrCreateCA(dir, commonName, newCAKey)
+}
+
+// LoadOrCreateECDSACA is LoadOrCreateCA for a CA whose signatures are
+// verified once per connection, not once per request, such as the embedded
+// etcd's: a new one has an ECDSA P-256 key, which takes a moment to
+// generate where an RSA key can take a good part of a second.
+func LoadOrCreateECDSACA(dir, commonName string) (*CA, error) {
+	return loadOrCreateCA(dir, commonName, newKey)
+}
+
+func loadOrCreateCA(dir, commonName string, generateKey func() (crypto.Signer, error)) (*CA, error) {
 	certFile, keyFile := filepath.Join(dir, "ca.crt"), filepath.Join(dir, "ca.key")
 	if ca, err := loadCA(certFile, keyFile); err == nil && time.Until(ca.Cert.NotAfter) > renewBefore {
 		return ca, nil
@@ -67,7 +80,7 @@ func LoadOrCreateCA(dir, commonName string) (*CA, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	key, err := newCAKey()
+	key, err := generateKey()
 	if err != nil {
 		return nil, err
 	}

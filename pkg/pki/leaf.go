@@ -102,6 +102,64 @@ func (ca *CA) EnsureClientCert(certFile, keyFile, user string, groups []string) 
 	return certPEM, keyPEM, err
 }
 
+// CertSpec is what a certificate from EnsureCert holds.
+type CertSpec struct {
+	// CommonName and Organizations are the subject.
+	CommonName    string
+	Organizations []string
+	// DNSNames and IPs are the names a serving certificate is valid for.
+	DNSNames []string
+	IPs      []net.IP
+	// Usages are the extended key usages, exactly: server auth, client
+	// auth, or both for a certificate used both ways (an etcd peer's).
+	Usages []x509.ExtKeyUsage
+}
+
+// EnsureCert makes sure certFile and keyFile hold a certificate signed by
+// ca with exactly spec's subject and usages, valid for every name in spec.
+// An existing one is kept when it still fits.
+func (ca *CA) EnsureCert(certFile, keyFile string, spec CertSpec) error {
+	fits := func(c *x509.Certificate) bool {
+		if c.Subject.CommonName != spec.CommonName || !sameStrings(c.Subject.Organization, spec.Organizations) ||
+			!sameUsages(c.ExtKeyUsage, spec.Usages) {
+			return false
+		}
+		for _, name := range spec.DNSNames {
+			if c.VerifyHostname(name) != nil {
+				return false
+			}
+		}
+		for _, ip := range spec.IPs {
+			if c.VerifyHostname(ip.String()) != nil {
+				return false
+			}
+		}
+		return true
+	}
+	if ca.usable(certFile, keyFile, fits) {
+		return nil
+	}
+	cert, key, err := ca.sign(&x509.Certificate{
+		Subject:     subject(spec.CommonName, spec.Organizations),
+		DNSNames:    spec.DNSNames,
+		IPAddresses: spec.IPs,
+		ExtKeyUsage: spec.Usages,
+	})
+	if err != nil {
+		return err
+	}
+	return writePair(certFile, keyFile, cert, key)
+}
+
+// sameUsages reports whether a and b hold the same extended key usages in
+// any order.
+func sameUsages(a, b []x509.ExtKeyUsage) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
+
 // sameStrings reports whether a and b hold the same strings in any order.
 // The organizations of a subject are a DER SET, which is stored sorted, so a
 // parsed certificate need not list the groups in the order they were given.

@@ -18,6 +18,7 @@ package pki
 
 import (
 	"crypto"
+	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/tls"
@@ -522,5 +523,104 @@ func TestCAKeyIsRSA(t *testing.T) {
 	}
 	if ca.Cert.PublicKeyAlgorithm != x509.RSA {
 		t.Errorf("CA certificate public key algorithm %v, want RSA", ca.Cert.PublicKeyAlgorithm)
+	}
+}
+
+// An ECDSA CA (the embedded etcd's) is made, reused and signs like the RSA one.
+func TestLoadOrCreateECDSACA(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "etcd")
+	ca, err := LoadOrCreateECDSACA(dir, "etcd-ca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := ca.Key.(*ecdsa.PrivateKey); !ok || !ca.Cert.IsCA || ca.Cert.Subject.CommonName != "etcd-ca" {
+		t.Errorf("CA key %T, IsCA %v, CN %q; want an ECDSA CA named etcd-ca", ca.Key, ca.Cert.IsCA, ca.Cert.Subject.CommonName)
+	}
+	expectMode(t, dir, 0o700)
+	expectMode(t, filepath.Join(dir, "ca.key"), 0o600)
+	again, err := LoadOrCreateECDSACA(dir, "etcd-ca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.Cert.Equal(ca.Cert) {
+		t.Error("a second call replaced the CA")
+	}
+}
+
+func TestEnsureCert(t *testing.T) {
+	ca, dir := newCA(t)
+	certFile, keyFile := filepath.Join(dir, "peer.crt"), filepath.Join(dir, "peer.key")
+	loopback := []net.IP{net.IPv4(127, 0, 0, 1)}
+	both := []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
+	spec := CertSpec{CommonName: "peer", DNSNames: []string{"localhost"}, IPs: loopback, Usages: both}
+	if err := ca.EnsureCert(certFile, keyFile, spec); err != nil {
+		t.Fatal(err)
+	}
+	expectMode(t, keyFile, 0o600)
+	cert := readCert(t, certFile)
+	for _, usage := range both {
+		if err := verify(cert, ca, "localhost", usage); err != nil {
+			t.Errorf("does not verify for localhost and %v: %v", usage, err)
+		}
+	}
+	if err := cert.VerifyHostname("127.0.0.1"); err != nil {
+		t.Error(err)
+	}
+	if cert.Subject.CommonName != "peer" {
+		t.Errorf("CN = %q, want peer", cert.Subject.CommonName)
+	}
+
+	serverOnly := []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	tests := []struct {
+		name    string
+		change  func(*CertSpec)
+		reissue bool
+	}{
+		{"same spec", func(*CertSpec) {}, false},
+		{"usages reordered", func(s *CertSpec) { s.Usages = []x509.ExtKeyUsage{both[1], both[0]} }, false},
+		{"fewer names", func(s *CertSpec) { s.DNSNames = nil }, false},
+		{"other common name", func(s *CertSpec) { s.CommonName = "server" }, true},
+		{"an organization", func(s *CertSpec) { s.Organizations = []string{"group"} }, true},
+		// Usages are exact: a certificate that may also be used as a
+		// client is not kept where only a server certificate belongs.
+		{"fewer usages", func(s *CertSpec) { s.Usages = serverOnly }, true},
+		{"another name", func(s *CertSpec) { s.DNSNames = []string{"localhost", "etcd"} }, true},
+		{"another IP", func(s *CertSpec) { s.IPs = append(slices.Clone(loopback), net.IPv6loopback) }, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := ca.EnsureCert(certFile, keyFile, spec); err != nil {
+				t.Fatal(err)
+			}
+			before := readCert(t, certFile)
+			changed := spec
+			tc.change(&changed)
+			if err := ca.EnsureCert(certFile, keyFile, changed); err != nil {
+				t.Fatal(err)
+			}
+			after := readCert(t, certFile)
+			if reissued := after.SerialNumber.Cmp(before.SerialNumber) != 0; reissued != tc.reissue {
+				t.Fatalf("reissued = %v, want %v", reissued, tc.reissue)
+			}
+			if !sameUsages(after.ExtKeyUsage, changed.Usages) || after.Subject.CommonName != changed.CommonName ||
+				!sameSet(after.Subject.Organization, changed.Organizations) {
+				t.Errorf("certificate holds CN=%q O=%v usages %v, want %+v", after.Subject.CommonName, after.Subject.Organization, after.ExtKeyUsage, changed)
+			}
+			if _, err := tls.LoadX509KeyPair(certFile, keyFile); err != nil {
+				t.Errorf("files on disk do not match: %v", err)
+			}
+		})
+	}
+
+	// A certificate of another CA is replaced.
+	other, _ := newCA(t)
+	if err := other.EnsureCert(certFile, keyFile, spec); err != nil {
+		t.Fatal(err)
+	}
+	if err := ca.EnsureCert(certFile, keyFile, spec); err != nil {
+		t.Fatal(err)
+	}
+	if err := verify(readCert(t, certFile), ca, "localhost", x509.ExtKeyUsageServerAuth); err != nil {
+		t.Errorf("a certificate of another CA was kept: %v", err)
 	}
 }

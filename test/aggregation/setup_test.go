@@ -42,7 +42,7 @@ type cluster struct {
 func startCluster(t *testing.T) *cluster {
 	t.Helper()
 	dir := t.TempDir()
-	etcdConfig, err := embeddedetcd.NewConfig(filepath.Join(dir, "etcd"))
+	etcdConfig, err := embeddedetcd.NewInsecureConfig(filepath.Join(dir, "etcd"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,14 +30,14 @@ import (
 const leadingLog = "Leading: starting the controllers"
 
 // TestReplicasTakeTurnsRunningControllers runs two standalone replicas on
-// one etcd (--etcd-servers), sharing their certificates and service-account
-// key as replicas must. Only the replica holding the Lease
+// one etcd (--etcd-servers, over mutual TLS as an etcd should be reached),
+// sharing their certificates and service-account key as replicas must. Only the replica holding the Lease
 // kube-system/wardle-controller-manager runs the controllers; when it
 // stops, the other takes the Lease and runs them.
 func TestReplicasTakeTurnsRunningControllers(t *testing.T) {
 	t.Parallel()
 	shared := t.TempDir()
-	etcdConfig, err := embeddedetcd.NewConfig(filepath.Join(shared, "etcd"))
+	etcdConfig, err := embeddedetcd.NewConfig(filepath.Join(shared, "etcd"), filepath.Join(shared, "etcd-pki"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,6 +48,9 @@ func TestReplicasTakeTurnsRunningControllers(t *testing.T) {
 	t.Cleanup(etcd.Close)
 	flags := []string{
 		"--etcd-servers=" + etcdConfig.ClientURL.String(),
+		"--etcd-cafile=" + etcdConfig.CAFile(),
+		"--etcd-certfile=" + etcdConfig.ClientCertFile(),
+		"--etcd-keyfile=" + etcdConfig.ClientKeyFile(),
 		"--cert-dir=" + filepath.Join(shared, "pki"),
 		"--controllers=*",
 		// Shorter than the defaults (15s, 10s, 2s) so that a takeover after

@@ -38,7 +38,8 @@ var protobufMagic = []byte("k8s\x00")
 // server's data dir.
 func storedFlunder(t *testing.T, dataDir, namespace, name string) []byte {
 	t.Helper()
-	config, err := embeddedetcd.NewConfig(filepath.Join(dataDir, "etcd"))
+	// The server's own etcd configuration: its data and its certificates.
+	config, err := embeddedetcd.NewConfig(filepath.Join(dataDir, "etcd"), filepath.Join(dataDir, "pki", "etcd"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,11 +48,7 @@ func storedFlunder(t *testing.T, dataDir, namespace, name string) []byte {
 		t.Fatal(err)
 	}
 	defer etcd.Close()
-	client, err := clientv3.New(clientv3.Config{Endpoints: []string{config.ClientURL.String()}, DialTimeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	client := etcdClient(t, config)
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	// The etcd prefix (--etcd-prefix), then group/resource/namespace/name.
@@ -65,6 +62,22 @@ func storedFlunder(t *testing.T, dataDir, namespace, name string) []byte {
 		t.Fatalf("etcd holds %d values at %s; its keys: %v", len(resp.Kvs), key, all.Kvs)
 	}
 	return resp.Kvs[0].Value
+}
+
+// etcdClient is a client of an embedded etcd with the API server's etcd
+// client certificate. It is closed when the test ends.
+func etcdClient(t *testing.T, config *embeddedetcd.Config) *clientv3.Client {
+	t.Helper()
+	tlsConfig, err := config.ClientTLSConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := clientv3.New(clientv3.Config{Endpoints: []string{config.ClientURL.String()}, TLS: tlsConfig, DialTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Close() })
+	return client
 }
 
 // TestStorageEncoding checks that objects are stored as protobuf by

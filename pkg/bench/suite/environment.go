@@ -78,7 +78,7 @@ func Start(ctx context.Context, dir string, bins Binaries) (env *Environment, er
 		}
 	}()
 
-	etcdConfig, err := embeddedetcd.NewConfig(filepath.Join(dir, "etcd", "data"))
+	etcdConfig, err := embeddedetcd.NewInsecureConfig(filepath.Join(dir, "etcd", "data"))
 	if err != nil {
 		return env, err
 	}

@@ -57,6 +57,7 @@ import (
 	"github.com/wardle-example/wardle-apiserver/pkg/auth/standalone"
 	"github.com/wardle-example/wardle-apiserver/pkg/controller/manager"
 	"github.com/wardle-example/wardle-apiserver/pkg/controlplane"
+	"github.com/wardle-example/wardle-apiserver/pkg/datadir"
 	"github.com/wardle-example/wardle-apiserver/pkg/embeddedetcd"
 	clientset "github.com/wardle-example/wardle-apiserver/pkg/generated/clientset/versioned"
 	informers "github.com/wardle-example/wardle-apiserver/pkg/generated/informers/externalversions"
@@ -171,8 +172,9 @@ func (o *WardleServerOptions) Flags() cliflag.NamedFlagSets {
 
 	fs := fss.FlagSet("wardle")
 	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, ""+
-		"Directory for the embedded etcd's data (when no --etcd-servers are given), the generated CA and "+
-		"serving certificate (unless --cert-dir or --tls-cert-file say otherwise) and, in standalone mode, admin.kubeconfig.")
+		"Directory for the embedded etcd's data and its own CA and certificates in pki/etcd (when no --etcd-servers are given), the generated CA and "+
+		"serving certificate (unless --cert-dir or --tls-cert-file say otherwise) and, in standalone mode, admin.kubeconfig. "+
+		"One server at a time: a second one on the same data dir exits at once.")
 	fs.StringSliceVar(&o.Controllers, "controllers", o.Controllers, ""+
 		"Controllers to run inside the server, as kube-controller-manager reads this flag: names, '*' for all, '-name' to leave one out. "+
 		"Standalone mode: "+strings.Join(manager.Names(true), ", ")+" (default '*'); "+
@@ -250,12 +252,18 @@ func (o *WardleServerOptions) Complete() error {
 	// puts it in readiness only.
 	o.RecommendedOptions.Etcd.SkipHealthEndpoints = true
 	if etcd := o.RecommendedOptions.Etcd; len(etcd.StorageConfig.Transport.ServerList) == 0 {
-		cfg, err := embeddedetcd.NewConfig(filepath.Join(o.DataDir, "etcd"))
+		// The embedded etcd serves mutual TLS only, with a CA of its own in
+		// <data-dir>/pki/etcd (not --cert-dir: it belongs to the etcd data
+		// beside it). Start makes the certificates; the storage transport
+		// only needs their paths now.
+		cfg, err := embeddedetcd.NewConfig(filepath.Join(o.DataDir, "etcd"), filepath.Join(o.DataDir, "pki", "etcd"))
 		if err != nil {
 			return err
 		}
 		o.embeddedEtcd = cfg
-		etcd.StorageConfig.Transport.ServerList = []string{cfg.ClientURL.String()}
+		transport := &etcd.StorageConfig.Transport
+		transport.ServerList = []string{cfg.ClientURL.String()}
+		transport.TrustedCAFile, transport.CertFile, transport.KeyFile = cfg.CAFile(), cfg.ClientCertFile(), cfg.ClientKeyFile()
 	}
 
 	if o.standalone {
@@ -383,6 +391,13 @@ func (o *WardleServerOptions) Validate() error {
 	if o.DataDir == "" {
 		errs = append(errs, fmt.Errorf("--data-dir must not be empty"))
 	}
+	if o.embeddedEtcd != nil {
+		for _, name := range []string{"etcd-cafile", "etcd-certfile", "etcd-keyfile"} {
+			if o.userSet(name) {
+				errs = append(errs, fmt.Errorf("--%s is for an external etcd (--etcd-servers); the embedded etcd uses its own certificates in %s", name, o.embeddedEtcd.PKIDir))
+			}
+		}
+	}
 	if _, err := manager.Resolve(o.Controllers, manager.Names(o.standalone)); err != nil {
 		errs = append(errs, fmt.Errorf("--controllers: %w", err))
 	}
@@ -406,14 +421,36 @@ func (o *WardleServerOptions) Validate() error {
 	return utilerrors.NewAggregate(errs)
 }
 
-// Config builds the server configuration: it generates the certificates it
-// needs, starts the embedded etcd (if any), opens the listeners and applies
-// every option to a genericapiserver.RecommendedConfig.
+// Config builds the server configuration: it locks the data dir, generates
+// the certificates it needs, starts the embedded etcd (if any), opens the
+// listeners and applies every option to a genericapiserver.RecommendedConfig.
 func (o *WardleServerOptions) Config() (*apiserver.Config, error) {
 	o.logMode()
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating --data-dir: %w", err)
 	}
+	// Before anything else in the data dir: a second server must fail here,
+	// at once, rather than block for ever on the embedded etcd's database
+	// or race the first for the certificates. The lock is taken in every
+	// mode, --etcd-servers too: the data dir still holds the generated
+	// certificates and admin.kubeconfig, which two servers would overwrite
+	// under each other (replicas share certificates through --cert-dir,
+	// each with a data dir of its own).
+	lock, err := datadir.Acquire(o.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	config := &apiserver.Config{ExtraConfig: apiserver.ExtraConfig{DataDirLock: lock}}
+	complete := false
+	defer func() {
+		if !complete {
+			config.ExtraConfig.Close()
+			if insecure := config.ExtraConfig.InsecureServing; insecure != nil {
+				_ = insecure.Listener.Close()
+			}
+		}
+	}()
+
 	ca, err := o.ensureCertificates()
 	if err != nil {
 		return nil, err
@@ -435,16 +472,7 @@ func (o *WardleServerOptions) Config() (*apiserver.Config, error) {
 	serverConfig.OpenAPIConfig.Info.Version = wardleversion.Wardle()
 	serverConfig.OpenAPIV3Config.Info.Version = wardleversion.Wardle()
 
-	config := &apiserver.Config{GenericConfig: serverConfig}
-	complete := false
-	defer func() {
-		if !complete {
-			config.ExtraConfig.Close()
-			if insecure := config.ExtraConfig.InsecureServing; insecure != nil {
-				_ = insecure.Listener.Close()
-			}
-		}
-	}()
+	config.GenericConfig = serverConfig
 
 	if o.embeddedEtcd != nil {
 		etcd, err := embeddedetcd.Start(context.Background(), o.embeddedEtcd)

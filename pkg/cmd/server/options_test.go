@@ -18,6 +18,7 @@ package server
 
 import (
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -80,8 +81,21 @@ func TestCompleteStandaloneByDefault(t *testing.T) {
 		ro.Etcd.StorageConfig.Transport.ServerList[0] != o.embeddedEtcd.ClientURL.String() {
 		t.Errorf("want the embedded etcd as the only server, got %v", ro.Etcd.StorageConfig.Transport.ServerList)
 	}
-	if !strings.HasPrefix(o.embeddedEtcd.ClientURL.Host, "127.0.0.1:") || !strings.HasPrefix(o.embeddedEtcd.PeerURL.Host, "127.0.0.1:") {
-		t.Errorf("embedded etcd must listen on loopback only: %v %v", o.embeddedEtcd.ClientURL, o.embeddedEtcd.PeerURL)
+	for _, u := range []url.URL{o.embeddedEtcd.ClientURL, o.embeddedEtcd.HTTPURL, o.embeddedEtcd.PeerURL} {
+		if !strings.HasPrefix(u.Host, "127.0.0.1:") || u.Scheme != "https" {
+			t.Errorf("embedded etcd must serve TLS on loopback only: %v", u.String())
+		}
+	}
+	etcdPKI := filepath.Join(o.DataDir, "pki", "etcd")
+	if o.embeddedEtcd.PKIDir != etcdPKI {
+		t.Errorf("embedded etcd PKI dir = %q, want %q", o.embeddedEtcd.PKIDir, etcdPKI)
+	}
+	transport := ro.Etcd.StorageConfig.Transport
+	if transport.TrustedCAFile != filepath.Join(etcdPKI, "ca.crt") ||
+		transport.CertFile != filepath.Join(etcdPKI, "apiserver-etcd-client.crt") ||
+		transport.KeyFile != filepath.Join(etcdPKI, "apiserver-etcd-client.key") {
+		t.Errorf("storage transport CA, cert, key = %q, %q, %q, want etcd's CA and the API server's etcd client certificate in %s",
+			transport.TrustedCAFile, transport.CertFile, transport.KeyFile, etcdPKI)
 	}
 	if got := ro.SecureServing.BindAddress.String(); got != "127.0.0.1" || ro.SecureServing.BindPort != 8443 {
 		t.Errorf("secure serving default = %s:%d, want 127.0.0.1:8443", got, ro.SecureServing.BindPort)
@@ -104,6 +118,23 @@ func TestCompleteKeepsUserChoices(t *testing.T) {
 	}
 	if got := o.RecommendedOptions.SecureServing.ServerCert.CertDirectory; got != "/some/dir" {
 		t.Errorf("cert dir = %q, want the user's", got)
+	}
+}
+
+func TestEtcdCertificateFlagsNeedEtcdServers(t *testing.T) {
+	o := parsedOptions(t, "--etcd-certfile=/some/client.crt", "--etcd-keyfile=/some/client.key", "--etcd-cafile=/some/ca.crt")
+	err := o.Validate()
+	for _, flag := range []string{"--etcd-cafile", "--etcd-certfile", "--etcd-keyfile"} {
+		if err == nil || !strings.Contains(err.Error(), flag+" is for an external etcd (--etcd-servers)") {
+			t.Errorf("%s without --etcd-servers: want an error naming it, got %v", flag, err)
+		}
+	}
+	o = parsedOptions(t, "--etcd-servers=https://127.0.0.1:2379", "--etcd-certfile=/some/client.crt", "--etcd-keyfile=/some/client.key", "--etcd-cafile=/some/ca.crt")
+	if err := o.Validate(); err != nil {
+		t.Errorf("--etcd-servers with its certificates must validate: %v", err)
+	}
+	if transport := o.RecommendedOptions.Etcd.StorageConfig.Transport; transport.CertFile != "/some/client.crt" || transport.TrustedCAFile != "/some/ca.crt" {
+		t.Errorf("--etcd-servers given: the user's etcd certificates must stay, got %+v", transport)
 	}
 }
 
