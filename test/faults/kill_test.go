@@ -1,3 +1,5 @@
+//go:build faults
+
 /*
 Copyright The wardle-apiserver Authors.
 
@@ -14,7 +16,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-//go:build faults
 
 package faults
 

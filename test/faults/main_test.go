@@ -1,3 +1,5 @@
+//go:build faults
+
 /*
 Copyright The wardle-apiserver Authors.
 
@@ -14,7 +16,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-//go:build faults
 
 // Package faults is the fault suite of make test-faults: the real server
 // (the binary) and a real etcd (built from the Go module proxy by
