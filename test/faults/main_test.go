@@ -16,11 +16,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package faults is the fault suite of make test-faults: the real server
-// (the binary) and a real etcd (built from the Go module proxy by
-// hack/build-etcd.sh), killed, paused and partitioned under load, checking
-// that nothing acknowledged is lost and that every failure is answered
-// quickly and in Kubernetes' terms.
 package faults
 
 import (
