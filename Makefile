@@ -21,8 +21,8 @@ CONSUMER_MODULES := examples/client test/controllerruntime
 help: ## Show this help.
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-24s %s\n", $$1, $$2}'
 
-build: ## Build bin/wardle-apiserver.
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/wardle-apiserver ./cmd/wardle-apiserver
+build: ## Build bin/wardle-apiserver and bin/wardle-controller.
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/wardle-apiserver ./cmd/wardle-controller
 
 run: ## Run the server standalone (data in ./.wardle, HTTPS on 127.0.0.1:8443).
 	$(GO) run ./cmd/wardle-apiserver
@@ -47,8 +47,9 @@ test-controller-runtime: build ## controller-runtime's client and cache against 
 test-examples: build ## The example client against the server binary (examples/client, its own Go module).
 	WARDLE_APISERVER_BINARY=$(BIN)/wardle-apiserver $(GO) test -C examples/client $(TESTFLAGS) ./...
 
-test-aggregation: build ## wardle-apiserver behind a real kube-apiserver (built from the Go module proxy on first use, 10-15 min).
-	KUBE_APISERVER_BINARY="$$(hack/build-kube-apiserver.sh)" WARDLE_APISERVER_BINARY=$(BIN)/wardle-apiserver \
+test-aggregation: build ## wardle-apiserver and wardle-controller behind a real kube-apiserver (built from the Go module proxy on first use, 10-15 min; KUBE_APISERVER_BINARY=<path> uses a built one).
+	KUBE_APISERVER_BINARY="$${KUBE_APISERVER_BINARY:-$$(hack/build-kube-apiserver.sh)}" \
+		WARDLE_APISERVER_BINARY=$(BIN)/wardle-apiserver WARDLE_CONTROLLER_BINARY=$(BIN)/wardle-controller \
 		$(GO) test -tags aggregation $(TESTFLAGS) ./test/aggregation/...
 
 test-faults: build ## The fault suite: the server and a real etcd (built from the Go module proxy) killed, paused and out of space under load (test/faults; about 4 min).

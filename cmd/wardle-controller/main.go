@@ -19,9 +19,11 @@ limitations under the License.
 package main
 
 import (
+	"context"
 	"os"
+	"os/signal"
+	"syscall"
 
-	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/component-base/cli"
 
 	"github.com/wardle-example/wardle-apiserver/pkg/cmd/controller"
@@ -30,6 +32,22 @@ import (
 func main() {
 	// SIGINT or SIGTERM stops the workers after their current Flunder; a
 	// second signal exits at once.
-	ctx := genericapiserver.SetupSignalContext()
+	ctx := signalContext()
 	os.Exit(cli.Run(controller.NewCommand(ctx)))
+}
+
+// signalContext ends at the first SIGINT or SIGTERM; a second one exits at
+// once. (k8s.io/apiserver's SetupSignalContext does the same, but would
+// link the whole API server library into this binary.)
+func signalContext() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-signals
+		cancel()
+		<-signals
+		os.Exit(1)
+	}()
+	return ctx
 }

@@ -202,6 +202,8 @@ spec:
 		}
 	})
 
+	t.Run("wardle-controller as the base deploys it", func(t *testing.T) { testController(t, c) })
+
 	t.Run("the deploy overlays pass a server-side dry run", func(t *testing.T) {
 		for _, overlay := range []string{"ha", "single-replica"} {
 			c.kubectl(t, "", "apply", "--dry-run=server", "-k", w.DeployDir+"/overlays/"+overlay)

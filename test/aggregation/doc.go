@@ -17,7 +17,10 @@ limitations under the License.
 // Package aggregation runs wardle-apiserver as an aggregated API server
 // behind a real kube-apiserver, all on loopback, and checks through
 // kube-apiserver what the Kubernetes e2e aggregator test checks against the
-// upstream sample, and more. Run it with make test-aggregation, which builds
-// kube-apiserver (hack/build-kube-apiserver.sh) and passes both binaries in
-// KUBE_APISERVER_BINARY and WARDLE_APISERVER_BINARY.
+// upstream sample, and more, and runs wardle-controller as its Deployment
+// would (status, events, RBAC, leader election and failover). Run it with
+// make test-aggregation, which builds kube-apiserver
+// (hack/build-kube-apiserver.sh) and passes the binaries in
+// KUBE_APISERVER_BINARY, WARDLE_APISERVER_BINARY and
+// WARDLE_CONTROLLER_BINARY.
 package aggregation

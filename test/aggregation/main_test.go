@@ -27,9 +27,11 @@ import (
 )
 
 var (
-	// kubeAPIServerBinary and wardleBinary are the binaries under test.
+	// kubeAPIServerBinary, wardleBinary and controllerBinary are the
+	// binaries under test.
 	kubeAPIServerBinary string
 	wardleBinary        string
+	controllerBinary    string
 	// repoRoot is the repository, for artifacts/ and hack/.
 	repoRoot string
 )
@@ -48,6 +50,9 @@ func setup() error {
 		return err
 	}
 	if wardleBinary, err = executable("WARDLE_APISERVER_BINARY", "run make test-aggregation, or set it to a built bin/wardle-apiserver"); err != nil {
+		return err
+	}
+	if controllerBinary, err = executable("WARDLE_CONTROLLER_BINARY", "run make test-aggregation, or set it to a built bin/wardle-controller"); err != nil {
 		return err
 	}
 	if _, err := exec.LookPath("kubectl"); err != nil {

@@ -410,10 +410,11 @@ func TestFlunderStatusController(t *testing.T) {
 }
 
 // runCommand runs the wardle-controller command with args until ctx ends,
-// and returns what it returned.
+// and returns what it returned. Its health endpoints are on a port of its
+// own, not the default one that another process may hold.
 func ctlRunCommand(ctx context.Context, args ...string) <-chan error {
 	cmd := controller.NewCommand(ctx)
-	cmd.SetArgs(args)
+	cmd.SetArgs(append([]string{"--health-probe-bind-address=127.0.0.1:0"}, args...))
 	cmd.SetOut(io.Discard)
 	cmd.SetErr(io.Discard)
 	done := make(chan error, 1)
@@ -471,6 +472,7 @@ func TestWardleController(t *testing.T) {
 		e.ctlDeleteFischer(t, fi)
 		o := controller.NewOptions()
 		o.Kubeconfig = e.Kubeconfig
+		o.HealthProbeBindAddress = "0" // none
 		if err := o.Validate(); err != nil {
 			t.Fatalf("Validate: %v", err)
 		}

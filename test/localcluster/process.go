@@ -110,6 +110,17 @@ func (p *Process) Running() error {
 	}
 }
 
+// Exited reports whether the process has exited and, if it has, how: nil
+// for exit status 0.
+func (p *Process) Exited() (bool, error) {
+	select {
+	case <-p.exited:
+		return true, p.err
+	default:
+		return false, nil
+	}
+}
+
 // Log returns the end of the process's log.
 func (p *Process) Log() string {
 	data, err := os.ReadFile(p.LogPath)

@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -41,6 +42,7 @@ import (
 
 	"github.com/wardle-example/wardle-apiserver/pkg/controller/flunder"
 	clientset "github.com/wardle-example/wardle-apiserver/pkg/generated/clientset/versioned"
+	informers "github.com/wardle-example/wardle-apiserver/pkg/generated/informers/externalversions"
 )
 
 // Options are the flags of wardle-controller.
@@ -52,12 +54,22 @@ type Options struct {
 	Workers int
 	// LeaderElection lets several replicas run, one active at a time.
 	LeaderElection componentbaseconfig.LeaderElectionConfiguration
+	// HealthProbeBindAddress is where /healthz, /readyz and /metrics are
+	// served over plain HTTP; "0" or "" serves none.
+	HealthProbeBindAddress string
 }
 
-// NewOptions returns the defaults: two workers, no leader election.
+// DefaultHealthProbeBindAddress is on loopback: the endpoints have no
+// authentication, so reaching them from elsewhere is a choice to make
+// (artifacts/deploy binds 0.0.0.0 for the kubelet's probes).
+const DefaultHealthProbeBindAddress = "127.0.0.1:8081"
+
+// NewOptions returns the defaults: two workers, no leader election, the
+// health endpoints on 127.0.0.1:8081.
 func NewOptions() *Options {
 	return &Options{
-		Workers: 2,
+		Workers:                2,
+		HealthProbeBindAddress: DefaultHealthProbeBindAddress,
 		LeaderElection: componentbaseconfig.LeaderElectionConfiguration{
 			LeaseDuration:     metav1.Duration{Duration: 15 * time.Second},
 			RenewDeadline:     metav1.Duration{Duration: 10 * time.Second},
@@ -76,6 +88,10 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 		"(e.g. .wardle/admin.kubeconfig), or kube-apiserver when wardle-apiserver is aggregated. "+
 		"Empty: the in-cluster configuration.")
 	fs.IntVar(&o.Workers, "workers", o.Workers, "How many Flunders to reconcile at once.")
+	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", o.HealthProbeBindAddress, ""+
+		"host:port to serve /healthz (alive), /readyz (informers synced; a replica waiting for the Lease is ready too) "+
+		"and /metrics on, over plain HTTP without authentication. \"0\" serves none. "+
+		"The default is loopback only; in a pod, bind 0.0.0.0 for the kubelet's probes.")
 	options.BindLeaderElectionFlags(&o.LeaderElection, fs)
 }
 
@@ -113,6 +129,31 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+
+	ready := &readiness{}
+	var watchdog *leaderelection.HealthzAdaptor
+	if o.LeaderElection.LeaderElect {
+		watchdog = leaderelection.NewLeaderHealthzAdaptor(watchdogTimeout)
+	}
+	if o.HealthProbeBindAddress != "" && o.HealthProbeBindAddress != "0" {
+		health, err := newHealthServer(o.HealthProbeBindAddress, ready, watchdog)
+		if err != nil {
+			return err
+		}
+		healthCtx, stopHealth := context.WithCancel(context.WithoutCancel(ctx))
+		served := make(chan struct{})
+		go func() {
+			defer close(served)
+			health.serve(healthCtx)
+		}()
+		// Served until the controller has stopped and, with leader
+		// election, released the Lease.
+		defer func() {
+			stopHealth()
+			<-served
+		}()
+	}
+
 	run := func(ctx context.Context) error {
 		var options []flunder.Option
 		// Events go wherever the kubeconfig points, if it serves them:
@@ -120,58 +161,93 @@ func (o *Options) Run(ctx context.Context) error {
 		if recorder := flunder.NewEventRecorder(ctx, kube); recorder != nil {
 			options = append(options, flunder.WithEventRecorder(recorder))
 		}
-		return flunder.Run(ctx, client, o.Workers, options...)
+		factory := informers.NewSharedInformerFactory(client, 0)
+		c, err := flunder.New(client, factory.Wardle().V1beta1().Flunders(), factory.Wardle().V1beta1().Fischers(), options...)
+		if err != nil {
+			return err
+		}
+		ready.running(c.HasSynced)
+		factory.Start(ctx.Done())
+		defer factory.Shutdown()
+		return c.Run(ctx, o.Workers)
 	}
 
 	if !o.LeaderElection.LeaderElect {
 		klog.InfoS("Leader election is off: run exactly one wardle-controller (or the server's own, --controllers=flunder-status)")
 		return run(ctx)
 	}
-	return o.runWithLeaderElection(ctx, config, run)
+	return o.runWithLeaderElection(ctx, kube, config.Host, watchdog, run)
 }
 
 // runWithLeaderElection holds a Lease (coordination.k8s.io) while it runs:
-// kube-apiserver and a standalone wardle-apiserver serve them.
-func (o *Options) runWithLeaderElection(ctx context.Context, config *rest.Config, run func(context.Context) error) error {
-	kube, err := kubernetes.NewForConfig(config)
-	if err != nil {
-		return err
-	}
+// kube-apiserver and a standalone wardle-apiserver serve them. It returns
+// once run has returned and the Lease is released.
+func (o *Options) runWithLeaderElection(ctx context.Context, kube kubernetes.Interface, host string,
+	watchdog *leaderelection.HealthzAdaptor, run func(context.Context) error) error {
 	resources, err := kube.Discovery().ServerResourcesForGroupVersion("coordination.k8s.io/v1")
 	if err != nil || !slices.ContainsFunc(resources.APIResources, func(r metav1.APIResource) bool { return r.Name == "leases" }) {
 		return fmt.Errorf("--leader-elect needs Lease objects (coordination.k8s.io/v1), which %s does not serve (%v); "+
-			"run a single instance without --leader-elect", config.Host, err)
+			"run a single instance without --leader-elect", host, err)
 	}
 	le := o.LeaderElection
+	// Where the controller may not read namespaces (artifacts/deploy grants
+	// it no such right), this is Forbidden and the Lease's own errors tell.
 	if _, err := kube.CoreV1().Namespaces().Get(ctx, le.ResourceNamespace, metav1.GetOptions{}); apierrors.IsNotFound(err) {
 		return fmt.Errorf("--leader-elect keeps its Lease in namespace %q, which does not exist on %s: create it (kubectl create namespace %s) or choose another with --leader-elect-resource-namespace",
-			le.ResourceNamespace, config.Host, le.ResourceNamespace)
+			le.ResourceNamespace, host, le.ResourceNamespace)
 	}
-	host, _ := os.Hostname()
+	hostname, _ := os.Hostname()
+	identity := hostname + "_" + uuid.NewString()
 	lock, err := resourcelock.New(le.ResourceLock, le.ResourceNamespace, le.ResourceName, nil, kube.CoordinationV1(),
-		resourcelock.ResourceLockConfig{Identity: host + "_" + uuid.NewString()})
+		resourcelock.ResourceLockConfig{Identity: identity})
 	if err != nil {
 		return err
 	}
+	klog.InfoS("Campaigning for the Lease", "lease", le.ResourceNamespace+"/"+le.ResourceName, "identity", identity)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var runErr error
+
+	// run goes on in OnStartedLeading's goroutine while the elector
+	// releases the Lease; wait for it before returning.
+	var (
+		mu       sync.Mutex
+		finished bool
+		started  bool
+		runErr   error
+		runDone  = make(chan struct{})
+	)
 	elector, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
 		Lock:            lock,
 		LeaseDuration:   le.LeaseDuration.Duration,
 		RenewDeadline:   le.RenewDeadline.Duration,
 		RetryPeriod:     le.RetryPeriod.Duration,
 		ReleaseOnCancel: true,
+		WatchDog:        watchdog,
 		Name:            "wardle-controller",
 		Callbacks: leaderelection.LeaderCallbacks{
 			OnStartedLeading: func(ctx context.Context) {
-				runErr = run(ctx)
+				mu.Lock()
+				if finished {
+					mu.Unlock()
+					return
+				}
+				started = true
+				mu.Unlock()
+				defer close(runDone)
+				err := run(ctx)
+				mu.Lock()
+				if runErr == nil {
+					runErr = err
+				}
+				mu.Unlock()
 				cancel()
 			},
 			OnStoppedLeading: func() {
-				if ctx.Err() == nil {
+				mu.Lock()
+				if ctx.Err() == nil && runErr == nil {
 					runErr = fmt.Errorf("lost the leader election lease %s/%s", le.ResourceNamespace, le.ResourceName)
 				}
+				mu.Unlock()
 				cancel()
 			},
 		},
@@ -180,5 +256,14 @@ func (o *Options) runWithLeaderElection(ctx context.Context, config *rest.Config
 		return err
 	}
 	elector.Run(ctx)
+	mu.Lock()
+	finished = true
+	wasStarted := started
+	mu.Unlock()
+	if wasStarted {
+		<-runDone
+	}
+	mu.Lock()
+	defer mu.Unlock()
 	return runErr
 }

@@ -174,6 +174,17 @@ func (c *Controller) queueReferrers(key string) {
 	}
 }
 
+// HasSynced tells whether the informers the controller reads have synced,
+// for a readiness check.
+func (c *Controller) HasSynced() bool {
+	for _, synced := range c.synced {
+		if !synced() {
+			return false
+		}
+	}
+	return true
+}
+
 // StatusWrites counts the status updates the controller has sent.
 func (c *Controller) StatusWrites() int64 { return c.statusWrites.Load() }
 
