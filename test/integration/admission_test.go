@@ -363,6 +363,9 @@ func TestAdmission(t *testing.T) {
 			// ignored is the value the client sent, which a warning must
 			// name; empty when the client removed the annotation.
 			ignored string
+			// removed is true when the request removes the annotation: the
+			// warning says the removal was ignored.
+			removed bool
 			// unmarked is true when the request cannot set the marker label.
 			unmarked bool
 		}{
@@ -372,7 +375,7 @@ func TestAdmission(t *testing.T) {
 				ignored: "mallory",
 			},
 			{
-				name: "put-remove", method: http.MethodPut, contentType: "application/json",
+				name: "put-remove", removed: true, method: http.MethodPut, contentType: "application/json",
 				body: func(t *testing.T) []byte { return current(t, "forged", "put-remove", dropCreator) },
 			},
 			{
@@ -388,7 +391,7 @@ func TestAdmission(t *testing.T) {
 				ignored: "mallory",
 			},
 			{
-				name: "merge-remove", method: http.MethodPatch, contentType: "application/merge-patch+json",
+				name: "merge-remove", removed: true, method: http.MethodPatch, contentType: "application/merge-patch+json",
 				body: func(*testing.T) []byte {
 					return []byte(`{"metadata":{"labels":{"step":"merge-remove"},"annotations":{"` + admCreatorKey + `":null}}}`)
 				},
@@ -402,7 +405,7 @@ func TestAdmission(t *testing.T) {
 				ignored: "mallory",
 			},
 			{
-				name: "json-remove", method: http.MethodPatch, contentType: "application/json-patch+json",
+				name: "json-remove", removed: true, method: http.MethodPatch, contentType: "application/json-patch+json",
 				body: func(*testing.T) []byte {
 					return []byte(`[{"op":"add","path":"/metadata/labels/step","value":"json-remove"},` +
 						`{"op":"remove","path":"/metadata/annotations/` + escaped + `"}]`)
@@ -420,7 +423,7 @@ func TestAdmission(t *testing.T) {
 				// The intruder applied the annotation above; now it
 				// applies without it. Whatever server-side apply makes of
 				// that, the creator stays.
-				name: "apply-drop", method: http.MethodPatch, contentType: "application/apply-patch+yaml",
+				name: "apply-drop", removed: true, method: http.MethodPatch, contentType: "application/apply-patch+yaml",
 				query: "?fieldManager=intruder&force=true",
 				body:  func(*testing.T) []byte { return apply("apply-drop", map[string]string{}) },
 			},
@@ -450,6 +453,11 @@ func TestAdmission(t *testing.T) {
 					}
 				case tc.subresource != "":
 					admExpectCreatorWarning(t, r, "")
+				case tc.removed:
+					got := admCreatorWarnings(r.header)
+					if len(got) != 1 || !containsAll(got[0], "cannot be changed", "its removal was ignored", `\"`+admAdmin+`\"`) {
+						t.Errorf("warnings %q, want one that the removal was ignored and the creator stays %q", got, admAdmin)
+					}
 				default:
 					admExpectCreatorWarning(t, r, tc.ignored)
 				}

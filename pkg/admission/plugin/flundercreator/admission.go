@@ -86,9 +86,12 @@ func (p *FlunderCreator) Admit(ctx context.Context, a admission.Attributes, _ ad
 	default:
 		return nil
 	}
-	if sentOK && (!keep || sent != creator) {
-		// Tell the client, rather than let it believe its value was stored.
+	// Tell the client, rather than let it believe its change was stored.
+	switch {
+	case sentOK && (!keep || sent != creator):
 		warning.AddWarning(ctx, "", fmt.Sprintf("%s is set by the server and cannot be changed; the value %q was ignored", wardle.CreatedByAnnotation, sent))
+	case !sentOK && keep && a.GetOperation() == admission.Update:
+		warning.AddWarning(ctx, "", fmt.Sprintf("%s is set by the server and cannot be changed; its removal was ignored and it stays %q", wardle.CreatedByAnnotation, creator))
 	}
 	setAnnotation(obj, creator, keep)
 	return nil
