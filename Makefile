@@ -15,7 +15,7 @@ LDFLAGS    ?= -X $(VERSION_PKG).gitCommit=$(shell git rev-parse HEAD 2>/dev/null
 API_MODULES      := apis pkg/generated
 CONSUMER_MODULES := examples/client test/controllerruntime
 
-.PHONY: help build run test test-unit test-integration test-e2e test-aggregation test-faults test-controller-runtime \
+.PHONY: help build run test test-unit test-integration test-e2e test-aggregation test-faults test-controller-runtime fuzz \
         test-examples bench bench-quick verify fmt-check vet verify-consumers update-codegen verify-codegen clean
 
 help: ## Show this help.
@@ -37,6 +37,12 @@ test-unit: ## Unit tests only (the server's packages, and the apis and pkg/gener
 
 test-integration: ## Integration tests: the real server on an embedded etcd.
 	$(GO) test $(TESTFLAGS) ./test/integration/...
+
+FUZZTIME ?= 60s
+FUZZ_TARGETS := FuzzCreateJSON FuzzUpdateJSON FuzzMergePatch FuzzJSONPatch FuzzStrategicMergePatch FuzzApplyPatch FuzzCreateProtobuf
+fuzz: ## Fuzz the REST handlers (test/fuzz): each target for FUZZTIME (default 60s), one worker; FUZZ=FuzzMergePatch runs one.
+	@set -e; for f in $(or $(FUZZ),$(FUZZ_TARGETS)); do echo "--- fuzzing $$f for $(FUZZTIME)"; \
+		$(GO) test ./test/fuzz -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) -parallel 1; done
 
 test-e2e: build ## End-to-end tests: the wardle-apiserver binary driven by the real kubectl.
 	WARDLE_APISERVER_BINARY=$(BIN)/wardle-apiserver $(GO) test $(TESTFLAGS) ./test/e2e/...

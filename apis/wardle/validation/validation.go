@@ -17,10 +17,18 @@ limitations under the License.
 // Package validation checks wardle objects before they are stored. The
 // registry calls it on create, on update and on status update, so an invalid
 // object is refused with a 422 naming every bad field, and nothing is written.
+//
+// On create, these functions check the whole object, metadata included. On
+// update, the registry (k8s.io/apiserver's rest.BeforeUpdate) already checks
+// the metadata of every object, both as on create and for what an update
+// may not change (apimachinery's ValidateObjectMetaAccessor and
+// ValidateObjectMetaAccessorUpdate); the update functions here check only
+// what is wardle's own, so that each error is reported once.
 package validation
 
 import (
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -37,24 +45,58 @@ var ValidateFischerName = apimachineryvalidation.NameIsDNSSubdomain
 
 var supportedReferenceTypes = sets.New(wardle.FlunderReferenceType, wardle.FischerReferenceType)
 
+// MaxItems is the most entries an object may have in each of
+// metadata.finalizers, metadata.labels, metadata.annotations,
+// metadata.ownerReferences and status.conditions. Two parts of the library
+// take time that grows with the square of the size of these sets and maps
+// on every write of the object: server-side apply's field manager, which
+// tracks each entry, and the strategic merge patch of a list of strings such
+// as finalizers, which reorders the merged list by a linear search for each
+// entry. Far more than any real object needs, this bound keeps the slowest
+// write (a strategic merge patch of as many finalizers into as many) near a
+// quarter of a second.
+const MaxItems = 2000
+
+// validateItemCounts checks the sizes of the metadata's sets and maps.
+func validateItemCounts(meta *metav1.ObjectMeta, fldPath *field.Path) field.ErrorList {
+	var allErrs field.ErrorList
+	for _, c := range []struct {
+		name string
+		n    int
+	}{
+		{"finalizers", len(meta.Finalizers)},
+		{"labels", len(meta.Labels)},
+		{"annotations", len(meta.Annotations)},
+		{"ownerReferences", len(meta.OwnerReferences)},
+	} {
+		if c.n > MaxItems {
+			allErrs = append(allErrs, field.TooMany(fldPath.Child(c.name), c.n, MaxItems))
+		}
+	}
+	return allErrs
+}
+
 // ValidateFlunder checks a Flunder on create: metadata and spec. Status is
 // not checked here because the main resource never writes it.
 func ValidateFlunder(f *wardle.Flunder) field.ErrorList {
 	allErrs := apimachineryvalidation.ValidateObjectMeta(&f.ObjectMeta, true, ValidateFlunderName, field.NewPath("metadata"))
+	allErrs = append(allErrs, validateItemCounts(&f.ObjectMeta, field.NewPath("metadata"))...)
 	return append(allErrs, ValidateFlunderSpec(&f.Spec, field.NewPath("spec"))...)
 }
 
-// ValidateFlunderUpdate checks a Flunder on update: the same rules as on
-// create, plus the metadata rules for updates (immutable name, namespace, uid...).
+// ValidateFlunderUpdate checks what is a Flunder's own on update: the spec,
+// by the same rules as on create, and the sizes of the metadata's sets and
+// maps. The metadata itself (and what an update may not change in it) is
+// the registry's to check; see the package documentation.
 func ValidateFlunderUpdate(f, old *wardle.Flunder) field.ErrorList {
-	allErrs := apimachineryvalidation.ValidateObjectMetaUpdate(&f.ObjectMeta, &old.ObjectMeta, field.NewPath("metadata"))
+	allErrs := validateItemCounts(&f.ObjectMeta, field.NewPath("metadata"))
 	return append(allErrs, ValidateFlunderSpec(&f.Spec, field.NewPath("spec"))...)
 }
 
-// ValidateFlunderStatusUpdate checks a write to flunders/status.
+// ValidateFlunderStatusUpdate checks a write to flunders/status: the new
+// status. The metadata is the registry's to check, as for any update.
 func ValidateFlunderStatusUpdate(f, old *wardle.Flunder) field.ErrorList {
-	allErrs := apimachineryvalidation.ValidateObjectMetaUpdate(&f.ObjectMeta, &old.ObjectMeta, field.NewPath("metadata"))
-	return append(allErrs, ValidateFlunderStatus(&f.Status, field.NewPath("status"))...)
+	return ValidateFlunderStatus(&f.Status, field.NewPath("status"))
 }
 
 // ValidateFlunderSpec checks the references of a Flunder: at most one, a
@@ -111,6 +153,10 @@ func validateReferenceName(name string, fldPath *field.Path) field.ErrorList {
 // ValidateFlunderStatus checks the conditions (type, status, reason, time;
 // one per type) and the observed generation.
 func ValidateFlunderStatus(status *wardle.FlunderStatus, fldPath *field.Path) field.ErrorList {
+	if n := len(status.Conditions); n > MaxItems {
+		// Checking each would only add as many more errors.
+		return field.ErrorList{field.TooMany(fldPath.Child("conditions"), n, MaxItems)}
+	}
 	allErrs := metav1validation.ValidateConditions(status.Conditions, fldPath.Child("conditions"))
 	return append(allErrs, apimachineryvalidation.ValidateNonnegativeField(status.ObservedGeneration, fldPath.Child("observedGeneration"))...)
 }
@@ -118,12 +164,15 @@ func ValidateFlunderStatus(status *wardle.FlunderStatus, fldPath *field.Path) fi
 // ValidateFischer checks a Fischer on create.
 func ValidateFischer(f *wardle.Fischer) field.ErrorList {
 	allErrs := apimachineryvalidation.ValidateObjectMeta(&f.ObjectMeta, false, ValidateFischerName, field.NewPath("metadata"))
+	allErrs = append(allErrs, validateItemCounts(&f.ObjectMeta, field.NewPath("metadata"))...)
 	return append(allErrs, validateDisallowedFlunders(f.DisallowedFlunders, field.NewPath("disallowedFlunders"))...)
 }
 
-// ValidateFischerUpdate checks a Fischer on update.
+// ValidateFischerUpdate checks what is a Fischer's own on update: the
+// names, and the sizes of the metadata's sets and maps. The metadata itself
+// is the registry's to check; see the package documentation.
 func ValidateFischerUpdate(f, old *wardle.Fischer) field.ErrorList {
-	allErrs := apimachineryvalidation.ValidateObjectMetaUpdate(&f.ObjectMeta, &old.ObjectMeta, field.NewPath("metadata"))
+	allErrs := validateItemCounts(&f.ObjectMeta, field.NewPath("metadata"))
 	return append(allErrs, validateDisallowedFlunders(f.DisallowedFlunders, field.NewPath("disallowedFlunders"))...)
 }
 

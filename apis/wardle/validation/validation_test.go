@@ -19,11 +19,14 @@ package validation
 import (
 	"cmp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/wardle-example/wardle-apiserver/apis/wardle"
@@ -72,6 +75,7 @@ func required(f string) errKey     { return errKey{f, field.ErrorTypeRequired} }
 func forbidden(f string) errKey    { return errKey{f, field.ErrorTypeForbidden} }
 func notSupported(f string) errKey { return errKey{f, field.ErrorTypeNotSupported} }
 func duplicate(f string) errKey    { return errKey{f, field.ErrorTypeDuplicate} }
+func tooMany(f string) errKey      { return errKey{f, field.ErrorTypeTooMany} }
 
 const (
 	flunderRef = "spec.flunderReference"
@@ -236,24 +240,45 @@ func TestValidateFlunderMetadata(t *testing.T) {
 	}
 }
 
+// registryMetadataErrors are the errors the registry's rest.BeforeUpdate
+// reports for the metadata of any update, before it calls the strategy,
+// which calls the update functions of this package.
+func registryMetadataErrors(meta, old *metav1.ObjectMeta, namespaced bool) field.ErrorList {
+	errs := apimachineryvalidation.ValidateObjectMetaAccessor(meta, namespaced, apimachineryvalidation.NameIsDNSSubdomain, field.NewPath("metadata"))
+	return append(errs, apimachineryvalidation.ValidateObjectMetaAccessorUpdate(meta, old, field.NewPath("metadata"))...)
+}
+
 func TestValidateFlunderUpdateMetadata(t *testing.T) {
 	tests := []struct {
 		name   string
 		mutate func(*wardle.Flunder)
-		want   []errKey
+		// own are the errors of ValidateFlunderUpdate; all, with the
+		// registry's metadata checks, each once.
+		own, all []errKey
 	}{
 		{name: "unchanged", mutate: func(*wardle.Flunder) {}},
 		{name: "labels changed", mutate: func(f *wardle.Flunder) { f.Labels = map[string]string{"a": "b"} }},
-		{name: "name changed", mutate: func(f *wardle.Flunder) { f.Name = "other" }, want: []errKey{invalid("metadata.name")}},
-		{name: "namespace changed", mutate: func(f *wardle.Flunder) { f.Namespace = "other" }, want: []errKey{invalid("metadata.namespace")}},
-		{name: "no resourceVersion", mutate: func(f *wardle.Flunder) { f.ResourceVersion = "" }, want: []errKey{invalid("metadata.resourceVersion")}},
+		{name: "name changed", mutate: func(f *wardle.Flunder) { f.Name = "other" }, all: []errKey{invalid("metadata.name")}},
+		{name: "namespace changed", mutate: func(f *wardle.Flunder) { f.Namespace = "other" }, all: []errKey{invalid("metadata.namespace")}},
+		{name: "no resourceVersion", mutate: func(f *wardle.Flunder) { f.ResourceVersion = "" }, all: []errKey{invalid("metadata.resourceVersion")}},
 		{
 			name: "metadata and spec errors together",
 			mutate: func(f *wardle.Flunder) {
 				f.Name = "other"
 				f.Spec = wardle.FlunderSpec{ReferenceType: "Bogus"}
 			},
-			want: []errKey{invalid("metadata.name"), notSupported(refType)},
+			own: []errKey{notSupported(refType)},
+			all: []errKey{invalid("metadata.name"), notSupported(refType)},
+		},
+		{
+			name:   "too many finalizers",
+			mutate: func(f *wardle.Flunder) { f.Finalizers = manyNames("example.com/f-", MaxItems+1) },
+			own:    []errKey{tooMany("metadata.finalizers")},
+			all:    []errKey{tooMany("metadata.finalizers")},
+		},
+		{
+			name:   "as many finalizers as allowed",
+			mutate: func(f *wardle.Flunder) { f.Finalizers = manyNames("example.com/f-", MaxItems) },
 		},
 	}
 	for _, tc := range tests {
@@ -262,9 +287,46 @@ func TestValidateFlunderUpdateMetadata(t *testing.T) {
 			old.ResourceVersion = "1"
 			f := old.DeepCopy()
 			tc.mutate(f)
-			expectErrors(t, ValidateFlunderUpdate(f, old), tc.want...)
+			own := ValidateFlunderUpdate(f, old)
+			expectErrors(t, own, tc.own...)
+			expectErrors(t, append(registryMetadataErrors(&f.ObjectMeta, &old.ObjectMeta, true), own...), tc.all...)
 		})
 	}
+}
+
+func manyNames(prefix string, n int) []string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = prefix + strconv.Itoa(i)
+	}
+	return names
+}
+
+func TestValidateItemCounts(t *testing.T) {
+	many := func(n int) map[string]string {
+		m := make(map[string]string, n)
+		for i := range n {
+			m["k"+strconv.Itoa(i)] = ""
+		}
+		return m
+	}
+	refs := func(n int) []metav1.OwnerReference {
+		r := make([]metav1.OwnerReference, n)
+		for i := range r {
+			r[i] = metav1.OwnerReference{APIVersion: "v1", Kind: "ConfigMap", Name: "o", UID: types.UID(strconv.Itoa(i))}
+		}
+		return r
+	}
+	f := validFlunder()
+	f.Labels, f.Annotations, f.OwnerReferences = many(MaxItems+1), many(MaxItems+1), refs(MaxItems+1)
+	expectErrors(t, ValidateFlunder(f), tooMany("metadata.labels"), tooMany("metadata.annotations"), tooMany("metadata.ownerReferences"))
+	fischer := &wardle.Fischer{ObjectMeta: *f.ObjectMeta.DeepCopy()}
+	fischer.Namespace = ""
+	expectErrors(t, ValidateFischerUpdate(fischer, fischer), tooMany("metadata.labels"), tooMany("metadata.annotations"), tooMany("metadata.ownerReferences"))
+
+	f = validFlunder()
+	f.Labels, f.Finalizers = many(MaxItems), manyNames("example.com/f-", MaxItems)
+	expectErrors(t, ValidateFlunder(f))
 }
 
 func goodCondition(condType string) metav1.Condition {
@@ -354,6 +416,18 @@ func TestValidateFlunderStatusUpdate(t *testing.T) {
 			want:   []errKey{invalid("status.observedGeneration")},
 		},
 		{
+			name: "too many conditions",
+			mutate: func(f *wardle.Flunder) {
+				f.Status.Conditions = make([]metav1.Condition, MaxItems+1)
+			},
+			want: []errKey{tooMany("status.conditions")},
+		},
+		{
+			// The metadata is the registry's to check, as for any update.
+			name:   "metadata is not checked",
+			mutate: func(f *wardle.Flunder) { f.Name = "renamed" },
+		},
+		{
 			// The status subresource keeps the stored spec, so it does not
 			// check the spec it was sent.
 			name:   "spec is not checked",
@@ -371,7 +445,6 @@ func TestValidateFlunderStatusUpdate(t *testing.T) {
 				}
 			},
 			want: []errKey{
-				invalid("metadata.name"),
 				required(cond0 + ".type"),
 				notSupported(cond0 + ".status"),
 				required(cond0 + ".reason"),
@@ -445,11 +518,18 @@ func TestValidateFischerUpdate(t *testing.T) {
 		name   string
 		mutate func(*wardle.Fischer)
 		want   []errKey
+		// registry are the errors of the registry's metadata checks.
+		registry []errKey
 	}{
 		{name: "unchanged", mutate: func(*wardle.Fischer) {}},
 		{name: "names changed", mutate: func(f *wardle.Fischer) { f.DisallowedFlunders = []string{"x"} }},
-		{name: "name changed", mutate: func(f *wardle.Fischer) { f.Name = "other" }, want: []errKey{invalid("metadata.name")}},
-		{name: "no resourceVersion", mutate: func(f *wardle.Fischer) { f.ResourceVersion = "" }, want: []errKey{invalid("metadata.resourceVersion")}},
+		{name: "name changed", mutate: func(f *wardle.Fischer) { f.Name = "other" }, registry: []errKey{invalid("metadata.name")}},
+		{name: "no resourceVersion", mutate: func(f *wardle.Fischer) { f.ResourceVersion = "" }, registry: []errKey{invalid("metadata.resourceVersion")}},
+		{
+			name:   "too many finalizers",
+			mutate: func(f *wardle.Fischer) { f.Finalizers = manyNames("example.com/f-", MaxItems+1) },
+			want:   []errKey{tooMany("metadata.finalizers")},
+		},
 		{
 			name:   "invalid disallowed name",
 			mutate: func(f *wardle.Fischer) { f.DisallowedFlunders = []string{"UPPER"} },
@@ -471,7 +551,10 @@ func TestValidateFischerUpdate(t *testing.T) {
 			old := &wardle.Fischer{ObjectMeta: metav1.ObjectMeta{Name: "fish", ResourceVersion: "1"}, DisallowedFlunders: []string{"a"}}
 			f := old.DeepCopy()
 			tc.mutate(f)
-			expectErrors(t, ValidateFischerUpdate(f, old), tc.want...)
+			own := ValidateFischerUpdate(f, old)
+			expectErrors(t, own, tc.want...)
+			// With the registry's metadata checks, each error once.
+			expectErrors(t, append(registryMetadataErrors(&f.ObjectMeta, &old.ObjectMeta, false), own...), append(tc.want, tc.registry...)...)
 		})
 	}
 }

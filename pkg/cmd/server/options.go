@@ -426,6 +426,7 @@ func (o *WardleServerOptions) Validate() error {
 // listeners and applies every option to a genericapiserver.RecommendedConfig.
 func (o *WardleServerOptions) Config() (*apiserver.Config, error) {
 	o.logMode()
+	apiserver.BoundErrorLogs()
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating --data-dir: %w", err)
 	}
@@ -457,6 +458,7 @@ func (o *WardleServerOptions) Config() (*apiserver.Config, error) {
 	}
 
 	serverConfig := genericapiserver.NewRecommendedConfig(apiserver.Codecs)
+	serverConfig.BuildHandlerChainFunc = apiserver.BuildHandlerChain
 	definitions, namer := wardleopenapi.GetOpenAPIDefinitions, openapi.NewDefinitionNamer(apiserver.Scheme)
 	if o.standalone {
 		definitions, namer = controlplane.OpenAPIDefinitions(definitions), openapi.NewDefinitionNamer(apiserver.Scheme, legacyscheme.Scheme)

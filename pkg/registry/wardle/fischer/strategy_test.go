@@ -22,12 +22,14 @@ import (
 	"testing"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/diff"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/wardle-example/wardle-apiserver/apis/wardle"
@@ -206,5 +208,29 @@ func TestGetAttrsAndMatch(t *testing.T) {
 				t.Errorf("matched %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestBeforeUpdateErrorsOnce runs an update through the library's
+// rest.BeforeUpdate, which checks the metadata itself before it calls the
+// strategy: every error of the combined result appears once.
+func TestBeforeUpdateErrorsOnce(t *testing.T) {
+	old := storedFischer()
+	f := old.DeepCopy()
+	f.Name, f.ResourceVersion = "other", ""
+	f.Labels = map[string]string{"-bad-": "x"}
+	f.DisallowedFlunders = []string{"UPPER"}
+	err := rest.BeforeUpdate(newTestStrategy(), genericapirequest.WithNamespace(genericapirequest.NewContext(), ""), f, old)
+	statusErr, ok := err.(*apierrors.StatusError)
+	if !ok || statusErr.ErrStatus.Details == nil {
+		t.Fatalf("BeforeUpdate = %v, want a 422", err)
+	}
+	var got []string
+	for _, c := range statusErr.ErrStatus.Details.Causes {
+		got = append(got, c.Field)
+	}
+	slices.Sort(got)
+	if want := []string{"disallowedFlunders[0]", "metadata.labels", "metadata.name", "metadata.resourceVersion"}; !slices.Equal(got, want) {
+		t.Errorf("causes %q, want each of %q once", got, want)
 	}
 }

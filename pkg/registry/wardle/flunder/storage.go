@@ -21,30 +21,42 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	"github.com/wardle-example/wardle-apiserver/apis/wardle"
+	"github.com/wardle-example/wardle-apiserver/pkg/registry/writeguard"
 )
 
 // REST is the storage of the flunders resource.
 type REST struct {
 	*genericregistry.Store
+	// codecs encode an object in the request's version, for the error of
+	// a failed JSON patch.
+	codecs runtime.NegotiatedSerializer
 }
 
 // StatusREST is the storage of the flunders/status subresource. It shares
 // the main resource's store (and so its watch cache) with a different update
 // strategy.
 type StatusREST struct {
-	store *genericregistry.Store
+	store  *genericregistry.Store
+	codecs runtime.NegotiatedSerializer
 }
 
 // NewREST returns the storage of flunders and of flunders/status, on the
 // etcd (and watch cache) that optsGetter describes.
 func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*REST, *StatusREST, error) {
 	s := NewStrategy(scheme)
+	opts, err := optsGetter.GetRESTOptions(wardle.Resource("flunders"), &wardle.Flunder{})
+	if err != nil {
+		return nil, nil, err
+	}
+	s.size = writeguard.NewStorageSize(opts.StorageConfig.Codec, writeguard.DefaultMaxStoredBytes, storageParts...)
 	store := &genericregistry.Store{
 		NewFunc:                   func() runtime.Object { return &wardle.Flunder{} },
 		NewListFunc:               func() runtime.Object { return &wardle.FlunderList{} },
@@ -67,7 +79,8 @@ func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*RES
 	status := NewStatusStrategy(s)
 	statusStore.UpdateStrategy = status
 	statusStore.ResetFieldsStrategy = status
-	return &REST{store}, &StatusREST{store: &statusStore}, nil
+	codecs := serializer.NewCodecFactory(scheme)
+	return &REST{store, codecs}, &StatusREST{store: &statusStore, codecs: codecs}, nil
 }
 
 var (
@@ -76,6 +89,29 @@ var (
 	_ rest.Patcher             = &StatusREST{}
 	_ rest.ResetFieldsStrategy = &StatusREST{}
 )
+
+// storageParts are the fields that can make a Flunder large, besides its
+// metadata.
+var storageParts = []writeguard.Part{
+	{Path: field.NewPath("spec"), Clear: func(obj runtime.Object) func() {
+		f := obj.(*wardle.Flunder)
+		v := f.Spec
+		f.Spec = wardle.FlunderSpec{}
+		return func() { f.Spec = v }
+	}},
+	{Path: field.NewPath("status", "conditions"), Clear: func(obj runtime.Object) func() {
+		f := obj.(*wardle.Flunder)
+		v := f.Status.Conditions
+		f.Status.Conditions = nil
+		return func() { f.Status.Conditions = v }
+	}},
+}
+
+// Update updates a Flunder. A bad patch or resourceVersion is the client's
+// error, never a 500 (see writeguard.UpdatedObjectInfo).
+func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	return r.Store.Update(ctx, name, writeguard.UpdatedObjectInfo(objInfo, wardle.Kind("Flunder"), r.codecs), createValidation, updateValidation, forceAllowCreate, options)
+}
 
 // ShortNames lets kubectl accept "fl" for flunders.
 func (r *REST) ShortNames() []string { return []string{"fl"} }
@@ -99,7 +135,7 @@ func (r *StatusREST) Get(ctx context.Context, name string, options *metav1.GetOp
 func (r *StatusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
 	// forceAllowCreate is false whatever the caller asks: status of a
 	// missing object is a 404, not a new object.
-	return r.store.Update(ctx, name, objInfo, createValidation, updateValidation, false, options)
+	return r.store.Update(ctx, name, writeguard.UpdatedObjectInfo(objInfo, wardle.Kind("Flunder"), r.codecs), createValidation, updateValidation, false, options)
 }
 
 // GetResetFields returns the fields a status write does not change.

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
@@ -446,5 +447,65 @@ func TestMatch(t *testing.T) {
 	p := Match(labels.Everything(), fields.ParseSelectorOrDie("metadata.name=x"))
 	if _, err := p.Matches(&wardle.Fischer{}); err == nil {
 		t.Error("Match accepted a Fischer")
+	}
+}
+
+// TestBeforeUpdateErrorsOnce runs an update through the library's
+// rest.BeforeUpdate, which checks the metadata itself before it calls the
+// strategy: every error of the combined result appears once.
+func TestBeforeUpdateErrorsOnce(t *testing.T) {
+	s := newTestStrategy()
+	ctx := genericapirequest.WithNamespace(context.Background(), "ns")
+	for _, tc := range []struct {
+		name     string
+		strategy rest.RESTUpdateStrategy
+		mutate   func(*wardle.Flunder)
+		want     []string
+	}{
+		{
+			name:     "bad label, annotation and owner reference, bad spec",
+			strategy: s,
+			mutate: func(f *wardle.Flunder) {
+				f.Labels = map[string]string{"-bad-": "x"}
+				f.Annotations = map[string]string{"Not a key": "x"}
+				f.OwnerReferences = []metav1.OwnerReference{{Kind: "ConfigMap", Name: "o", UID: "u"}}
+				f.Spec.ReferenceType = "Bogus"
+			},
+			want: []string{"metadata.annotations", "metadata.labels", "metadata.ownerReferences[0].apiVersion", "spec.referenceType"},
+		},
+		{
+			name:     "renamed, no resourceVersion",
+			strategy: s,
+			mutate:   func(f *wardle.Flunder) { f.Name, f.ResourceVersion = "other", "" },
+			want:     []string{"metadata.name", "metadata.resourceVersion"},
+		},
+		{
+			name:     "status: no resourceVersion, bad condition",
+			strategy: NewStatusStrategy(s),
+			mutate: func(f *wardle.Flunder) {
+				f.ResourceVersion = ""
+				f.Status.Conditions = []metav1.Condition{{Type: "Ready", Status: "Maybe", Reason: "R", LastTransitionTime: metav1.Now()}}
+			},
+			want: []string{"metadata.resourceVersion", "status.conditions[0].status"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			old := storedFlunder()
+			f := old.DeepCopy()
+			tc.mutate(f)
+			err := rest.BeforeUpdate(tc.strategy, ctx, f, old)
+			statusErr, ok := err.(*apierrors.StatusError)
+			if !ok || statusErr.ErrStatus.Details == nil {
+				t.Fatalf("BeforeUpdate = %v, want a 422", err)
+			}
+			var got []string
+			for _, c := range statusErr.ErrStatus.Details.Causes {
+				got = append(got, c.Field)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("causes %q, want each of %q once", got, tc.want)
+			}
+		})
 	}
 }
