@@ -39,6 +39,8 @@ test-integration: ## Integration tests: the real server on an embedded etcd.
 	$(GO) test $(TESTFLAGS) ./test/integration/...
 
 FUZZTIME ?= 60s
+# How long make test-faults fuzzes each target.
+FAULTS_FUZZTIME ?= 30s
 FUZZ_TARGETS := FuzzCreateJSON FuzzUpdateJSON FuzzMergePatch FuzzJSONPatch FuzzStrategicMergePatch FuzzApplyPatch FuzzCreateProtobuf
 fuzz: ## Fuzz the REST handlers (test/fuzz): each target for FUZZTIME (default 60s), one worker; FUZZ=FuzzMergePatch runs one.
 	@set -e; for f in $(or $(FUZZ),$(FUZZ_TARGETS)); do echo "--- fuzzing $$f for $(FUZZTIME)"; \
@@ -58,9 +60,10 @@ test-aggregation: build ## wardle-apiserver and wardle-controller behind a real 
 		WARDLE_APISERVER_BINARY=$(BIN)/wardle-apiserver WARDLE_CONTROLLER_BINARY=$(BIN)/wardle-controller \
 		$(GO) test -tags aggregation $(TESTFLAGS) ./test/aggregation/...
 
-test-faults: build ## The fault suite: the server and a real etcd (built from the Go module proxy) killed, paused and out of space under load (test/faults; about 4 min).
+test-faults: build ## The fault suite: the server and a real etcd (built from the Go module proxy) killed, paused and out of space under load (test/faults), then every fuzz target for FAULTS_FUZZTIME (30s); about 7 min.
 	ETCD_BINARY="$$(hack/build-etcd.sh)" WARDLE_APISERVER_BINARY=$(BIN)/wardle-apiserver \
 		$(GO) test -tags faults -count=1 -timeout 15m -v ./test/faults/...
+	$(MAKE) fuzz FUZZTIME=$(FAULTS_FUZZTIME)
 
 bench: build ## The side-by-side benchmark (raw etcd, standalone, CRD, aggregated; about 15 min): writes docs/performance.{md,json,png}. BASELINE=<performance.json> [BASELINE_LABEL=...] compares with an earlier run.
 	$(GO) build -o $(BIN)/wardle-bench ./cmd/wardle-bench
