@@ -35,7 +35,11 @@ const retryAfterSeconds = 2
 
 // unavailableError is the 503 a request gets when etcd cannot serve it.
 func unavailableError(cause error) error {
-	err := apierrors.NewServiceUnavailable(cause.Error())
+	message := cause.Error()
+	if !errors.Is(cause, ErrUnavailable) {
+		message = "etcd cannot serve the request: " + message
+	}
+	err := apierrors.NewServiceUnavailable(message)
 	err.ErrStatus.Details = &metav1.StatusDetails{RetryAfterSeconds: retryAfterSeconds}
 	return err
 }
