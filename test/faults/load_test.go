@@ -99,14 +99,19 @@ type response struct {
 	err        error
 }
 
-// do sends one request and reads the whole answer.
+// do sends one request with a JSON body (if any) and reads the whole answer.
 func (s *server) do(ctx context.Context, method, url string, body []byte) response {
+	return s.doContentType(ctx, method, url, "application/json", body)
+}
+
+// doContentType sends one request with a body of contentType.
+func (s *server) doContentType(ctx context.Context, method, url, contentType string, body []byte) response {
 	start := time.Now()
 	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
 	if err != nil {
 		return response{err: err}
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Accept", "application/json")
 	resp, err := s.http.Do(req)
 	if err != nil {

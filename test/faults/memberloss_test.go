@@ -27,11 +27,18 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
-// TestEtcdMemberLoss kills the leader of a 3-member etcd cluster while
-// writers create Flunders through the server: a failed write is a 503
-// with Retry-After (so a client retries it), never a 500; every
-// acknowledged create is there afterwards; and the remaining members agree.
+// TestEtcdMemberLoss kills a member of a 3-member etcd cluster, the leader
+// or a follower, while writers create Flunders through the server: a
+// failed write is a 503 with Retry-After (so a client retries it), never a
+// 500; every acknowledged create is there afterwards; and the remaining
+// members agree.
 func TestEtcdMemberLoss(t *testing.T) {
+	for _, victim := range []string{"leader", "follower"} {
+		t.Run(victim, func(t *testing.T) { memberLoss(t, victim == "leader") })
+	}
+}
+
+func memberLoss(t *testing.T, killLeader bool) {
 	members := startEtcdCluster(t, 3)
 	s := startServer(t, t.TempDir(), "--etcd-servers="+endpoints(members), "--controllers=")
 	s.ensureNamespace(t)
@@ -42,8 +49,17 @@ func TestEtcdMemberLoss(t *testing.T) {
 	go func() { done <- s.writeUntil(ctx, 8, "member-loss") }()
 	time.Sleep(4 * time.Second)
 	leader := waitForLeader(t, members)
-	leader.process.Kill()
-	t.Logf("killed the leader %s", leader.name)
+	victim := leader
+	if !killLeader {
+		for _, m := range members {
+			if m != leader {
+				victim = m
+				break
+			}
+		}
+	}
+	victim.process.Kill()
+	t.Logf("killed %s (the leader: %v)", victim.name, victim == leader)
 	l := <-done
 	t.Logf("writes: %s", l)
 	expectRules(t, l)
@@ -54,7 +70,7 @@ func TestEtcdMemberLoss(t *testing.T) {
 
 	var rest []*etcdMember
 	for _, m := range members {
-		if m != leader {
+		if m != victim {
 			rest = append(rest, m)
 		}
 	}
