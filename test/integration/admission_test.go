@@ -321,8 +321,9 @@ func TestAdmission(t *testing.T) {
 			t.Helper()
 			var obj map[string]any
 			e.adminDo(t, http.MethodGet, base+"/"+name, "", nil).expectCode(t, http.StatusOK).decode(t, &obj)
+			// A read-modify-write keeps the resourceVersion, as kubectl
+			// edit and client-go's update helpers do.
 			meta := obj["metadata"].(map[string]any)
-			delete(meta, "resourceVersion")
 			delete(meta, "managedFields")
 			labels, _ := meta["labels"].(map[string]any)
 			if labels == nil {
@@ -375,8 +376,23 @@ func TestAdmission(t *testing.T) {
 				ignored: "mallory",
 			},
 			{
-				name: "put-remove", removed: true, method: http.MethodPut, contentType: "application/json",
+				// A PUT is a whole object: one without the annotation
+				// cannot be told from a manifest that never had it, so the
+				// creator is restored without a warning (patches below warn).
+				name: "put-remove", method: http.MethodPut, contentType: "application/json",
 				body: func(t *testing.T) []byte { return current(t, "forged", "put-remove", dropCreator) },
+			},
+			{
+				// A manifest written without the annotation (and without a
+				// resourceVersion), as "kubectl replace -f" sends it, never
+				// had it: the creator stays and nothing is said about it.
+				name: "put-manifest", method: http.MethodPut, contentType: "application/json",
+				body: func(t *testing.T) []byte {
+					return current(t, "forged", "put-manifest", func(meta map[string]any) {
+						dropCreator(meta)
+						delete(meta, "resourceVersion")
+					})
+				},
 			},
 			{
 				name: "put-empty", method: http.MethodPut, contentType: "application/json",

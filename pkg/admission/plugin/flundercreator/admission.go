@@ -28,6 +28,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apiserver/pkg/admission"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/warning"
 
 	"github.com/wardle-example/wardle-apiserver/apis/wardle"
@@ -87,10 +88,15 @@ func (p *FlunderCreator) Admit(ctx context.Context, a admission.Attributes, _ ad
 		return nil
 	}
 	// Tell the client, rather than let it believe its change was stored.
+	// A missing annotation is a removal only when a patch (merge, JSON,
+	// strategic, apply: kubectl annotate, edit, apply) took it away from
+	// the stored object. A PUT sends a whole object, and one without the
+	// annotation is most often a manifest that never had it
+	// ("kubectl replace -f flunder.yaml"): restore it without a word.
 	switch {
 	case sentOK && (!keep || sent != creator):
 		warning.AddWarning(ctx, "", fmt.Sprintf("%s is set by the server and cannot be changed; the value %q was ignored", wardle.CreatedByAnnotation, sent))
-	case !sentOK && keep && a.GetOperation() == admission.Update:
+	case !sentOK && keep && a.GetOperation() == admission.Update && isPatch(ctx):
 		warning.AddWarning(ctx, "", fmt.Sprintf("%s is set by the server and cannot be changed; its removal was ignored and it stays %q", wardle.CreatedByAnnotation, creator))
 	}
 	setAnnotation(obj, creator, keep)
@@ -110,4 +116,10 @@ func setAnnotation(obj metav1.Object, creator string, keep bool) {
 	}
 	annotations[wardle.CreatedByAnnotation] = creator
 	obj.SetAnnotations(annotations)
+}
+
+// isPatch tells whether the request being admitted is a PATCH.
+func isPatch(ctx context.Context) bool {
+	info, ok := genericapirequest.RequestInfoFrom(ctx)
+	return ok && info.Verb == "patch"
 }

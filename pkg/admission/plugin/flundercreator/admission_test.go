@@ -29,6 +29,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/apiserver/pkg/authentication/user"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/warning"
 
 	"github.com/wardle-example/wardle-apiserver/apis/wardle"
@@ -82,7 +83,9 @@ func TestAdmit(t *testing.T) {
 		// newAnn and oldAnn are the annotations of the new and old Flunder;
 		// oldAnn is unused on create. objs overrides both.
 		newAnn, oldAnn map[string]string
-		objs           *objects
+		// patch admits the request as a PATCH; otherwise it is a PUT.
+		patch bool
+		objs  *objects
 		// want is the annotations after Admit.
 		want map[string]string
 		// warnAbout is the client value a warning must name; "" means no warning.
@@ -143,20 +146,27 @@ func TestAdmit(t *testing.T) {
 			warnAbout: "mallory",
 		},
 		{
-			name: "update restores a removed creator, with a warning",
-			op:   admission.Update, user: alice(),
+			name: "a patch that removes the creator: restored, with a warning",
+			op:   admission.Update, user: alice(), patch: true,
 			oldAnn:    map[string]string{createdBy: "alice", "a": "1"},
 			newAnn:    map[string]string{"b": "2"},
 			want:      map[string]string{createdBy: "alice", "b": "2"},
 			warnAbout: `"alice"`,
 		},
 		{
-			name: "update restores into nil annotations, with a warning",
-			op:   admission.Update, user: alice(),
+			name: "a patch that removes all annotations: restored, with a warning",
+			op:   admission.Update, user: alice(), patch: true,
 			oldAnn:    map[string]string{createdBy: "alice"},
 			newAnn:    nil,
 			want:      map[string]string{createdBy: "alice"},
 			warnAbout: `"alice"`,
+		},
+		{
+			name: "a PUT without the creator (a manifest that never had it): restored without a warning",
+			op:   admission.Update, user: alice(),
+			oldAnn: map[string]string{createdBy: "alice", "a": "1"},
+			newAnn: map[string]string{"b": "2"},
+			want:   map[string]string{createdBy: "alice", "b": "2"},
 		},
 		{
 			name: "update by another user keeps the creator",
@@ -258,7 +268,12 @@ func TestAdmit(t *testing.T) {
 			attrs := admission.NewAttributesRecord(objs.new, objs.old, kind, "ns", "f",
 				resource, tc.subresource, tc.op, opts, false, tc.user)
 			rec := &recorder{}
-			ctx := warning.WithWarningRecorder(t.Context(), rec)
+			verb := map[admission.Operation]string{admission.Create: "create", admission.Update: "update"}[tc.op]
+			if tc.patch {
+				verb = "patch"
+			}
+			ctx := genericapirequest.WithRequestInfo(t.Context(), &genericapirequest.RequestInfo{IsResourceRequest: true, Verb: verb})
+			ctx = warning.WithWarningRecorder(ctx, rec)
 
 			err := New().Admit(ctx, attrs, nil)
 
