@@ -16,7 +16,8 @@ API_MODULES      := apis pkg/generated
 CONSUMER_MODULES := examples/client test/controllerruntime
 
 .PHONY: help build run test test-unit test-integration test-e2e test-aggregation test-faults test-controller-runtime fuzz \
-        test-examples bench bench-quick verify fmt-check vet verify-consumers update-codegen verify-codegen clean
+        test-examples bench bench-quick verify fmt-check vet verify-boilerplate verify-gomod verify-golangci-lint verify-consumers \
+        update-codegen verify-codegen clean
 
 help: ## Show this help.
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-24s %s\n", $$1, $$2}'
@@ -27,7 +28,7 @@ build: ## Build bin/wardle-apiserver and bin/wardle-controller.
 run: ## Run the server standalone (data in ./.wardle, HTTPS on 127.0.0.1:8443).
 	$(GO) run ./cmd/wardle-apiserver
 
-test: verify build test-controller-runtime test-examples ## Check formatting, vet and the consumer modules, then run every test (unit, integration, e2e with kubectl, controller-runtime, the example client) with -race.
+test: verify build test-controller-runtime test-examples ## make verify, then run every test (unit, integration, e2e with kubectl, controller-runtime, the example client) with -race.
 	WARDLE_APISERVER_BINARY=$(BIN)/wardle-apiserver $(GO) test $(TESTFLAGS) ./...
 	@set -e; for m in $(API_MODULES); do echo "$(GO) test -C $$m $(TESTFLAGS) ./..."; $(GO) test -C $$m $(TESTFLAGS) ./...; done
 
@@ -74,7 +75,7 @@ bench-quick: build ## A short run of the benchmark, to check it works; writes _o
 	$(GO) build -o $(BIN)/wardle-bench ./cmd/wardle-bench
 	$(BIN)/wardle-bench suite --quick --wardle-apiserver $(BIN)/wardle-apiserver --kube-apiserver "$$(hack/build-kube-apiserver.sh)" --repo . --out _output/bench-quick
 
-verify: fmt-check vet verify-consumers ## gofmt and go vet (every module), and the consumer-facing modules' checks.
+verify: fmt-check vet verify-boilerplate verify-gomod verify-consumers verify-golangci-lint verify-codegen ## Every static check: gofmt, go vet, license headers, go mod tidy, the consumer modules, golangci-lint, generated code (every module).
 
 fmt-check:
 	@out="$$(gofmt -l $(GO_FILES))"; if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -84,6 +85,15 @@ vet:
 	$(GO) vet -tags aggregation ./test/aggregation/...
 	$(GO) vet -tags faults ./test/faults/...
 	@set -e; for m in $(API_MODULES) $(CONSUMER_MODULES); do echo "$(GO) vet -C $$m ./..."; $(GO) vet -C $$m ./...; done
+
+verify-boilerplate: ## The license header on every Go file and script.
+	hack/verify-boilerplate.sh
+
+verify-gomod: ## go mod tidy would change no module.
+	hack/verify-gomod.sh
+
+verify-golangci-lint: ## golangci-lint (.golangci.yaml; the pinned version is built into _output/tools) over every module.
+	hack/verify-golangci-lint.sh
 
 verify-consumers: ## The apis, pkg/generated and consumer modules: tidy, build, vet, no k8s.io/kubernetes, local replaces only.
 	hack/verify-consumers.sh

@@ -1,4 +1,19 @@
 #!/usr/bin/env bash
+
+# Copyright The wardle-apiserver Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 # Builds the etcd server at the version k8s.io/apiserver requires (the one in
 # go.mod) from the Go module proxy, for the fault tests that run etcd as a
 # process of its own (outages, a 3-member cluster). Caches it under _output,

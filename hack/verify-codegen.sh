@@ -1,7 +1,23 @@
 #!/usr/bin/env bash
+
+# Copyright The wardle-apiserver Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 # Fails when the committed generated code differs from what
 # hack/update-codegen.sh produces now. It regenerates into a scratch copy of
-# the tree, so the working tree is never touched.
+# the sources, so no source file of the working tree is touched; the
+# generators it builds are kept under _output/codegen for the next run.
 
 set -o errexit
 set -o nounset
