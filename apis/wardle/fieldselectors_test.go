@@ -31,13 +31,19 @@ func TestFieldLabelConversionFuncs(t *testing.T) {
 		{"flunder name", FlunderFieldLabelConversion, "metadata.name", false},
 		{"flunder namespace", FlunderFieldLabelConversion, "metadata.namespace", false},
 		{"flunder referenceType", FlunderFieldLabelConversion, ReferenceTypeField, false},
-		{"flunder reference", FlunderFieldLabelConversion, "spec.reference", true},
-		{"flunder flunderReference", FlunderFieldLabelConversion, "spec.flunderReference", true},
+		{"flunder reference", FlunderFieldLabelConversion, "spec.reference", false},
+		{"flunder flunderReference", FlunderFieldLabelConversion, "spec.flunderReference", false},
+		{"flunder fischerReference", FlunderFieldLabelConversion, "spec.fischerReference", false},
+		{"flunder misspelt reference", FlunderFieldLabelConversion, "spec.references", true},
+		{"flunder reference, wrong case", FlunderFieldLabelConversion, "spec.Reference", true},
+		{"flunder status", FlunderFieldLabelConversion, "status.observedGeneration", true},
 		{"flunder uid", FlunderFieldLabelConversion, "metadata.uid", true},
 		{"flunder empty", FlunderFieldLabelConversion, "", true},
 		{"fischer name", FischerFieldLabelConversion, "metadata.name", false},
 		{"fischer namespace", FischerFieldLabelConversion, "metadata.namespace", true},
 		{"fischer referenceType", FischerFieldLabelConversion, ReferenceTypeField, true},
+		{"fischer reference", FischerFieldLabelConversion, ReferenceField, true},
+		{"fischer fischerReference", FischerFieldLabelConversion, FischerReferenceField, true},
 		{"fischer disallowedFlunders", FischerFieldLabelConversion, "disallowedFlunders", true},
 	}
 	for _, tc := range tests {
@@ -64,7 +70,58 @@ func TestFieldLabelConversionFuncs(t *testing.T) {
 			}
 		})
 	}
-	if ReferenceTypeField != "spec.referenceType" {
-		t.Errorf("ReferenceTypeField = %q", ReferenceTypeField)
+	for got, want := range map[string]string{
+		ReferenceTypeField:    "spec.referenceType",
+		FlunderReferenceField: "spec.flunderReference",
+		FischerReferenceField: "spec.fischerReference",
+		ReferenceField:        "spec.reference",
+	} {
+		if got != want {
+			t.Errorf("field label constant %q, want %q", got, want)
+		}
+	}
+}
+
+// The value of a selector is passed through as it is, empty and odd ones
+// included: the selector spec.reference= selects Flunders that refer to
+// nothing.
+func TestFlunderFieldLabelConversionKeepsValues(t *testing.T) {
+	for _, label := range []string{ReferenceTypeField, FlunderReferenceField, FischerReferenceField, ReferenceField} {
+		for _, value := range []string{"", "x", "a.b-c", "Fischer"} {
+			gotLabel, gotValue, err := FlunderFieldLabelConversion(label, value)
+			if err != nil || gotLabel != label || gotValue != value {
+				t.Errorf("(%q, %q) -> (%q, %q, %v)", label, value, gotLabel, gotValue, err)
+			}
+		}
+	}
+}
+
+func TestReferenceName(t *testing.T) {
+	tests := []struct {
+		spec FlunderSpec
+		want string
+	}{
+		{FlunderSpec{}, ""},
+		{FlunderSpec{FlunderReference: "a", ReferenceType: FlunderReferenceType}, "a"},
+		{FlunderSpec{FischerReference: "b", ReferenceType: FischerReferenceType}, "b"},
+		// Without a type, whichever is set.
+		{FlunderSpec{FlunderReference: "a"}, "a"},
+		{FlunderSpec{FischerReference: "b"}, "b"},
+		// Both set (never stored): the one the type names, the Flunder
+		// reference without a type.
+		{FlunderSpec{FlunderReference: "a", FischerReference: "b", ReferenceType: FischerReferenceType}, "b"},
+		{FlunderSpec{FlunderReference: "a", FischerReference: "b", ReferenceType: FlunderReferenceType}, "a"},
+		{FlunderSpec{FlunderReference: "a", FischerReference: "b"}, "a"},
+		// A type that names the other field than the one set: that field,
+		// empty.
+		{FlunderSpec{FischerReference: "b", ReferenceType: FlunderReferenceType}, ""},
+		// An unknown type reads the Flunder reference, as v1alpha1's
+		// conversion stores it.
+		{FlunderSpec{FlunderReference: "a", ReferenceType: "Bogus"}, "a"},
+	}
+	for _, tc := range tests {
+		if got := ReferenceName(&tc.spec); got != tc.want {
+			t.Errorf("ReferenceName(%+v) = %q, want %q", tc.spec, got, tc.want)
+		}
 	}
 }

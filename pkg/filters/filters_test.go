@@ -30,10 +30,12 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apiserver/pkg/endpoints/request"
 
 	"github.com/wardle-example/wardle-apiserver/apis/wardle/install"
 	wardlev1beta1 "github.com/wardle-example/wardle-apiserver/apis/wardle/v1beta1"
+	"github.com/wardle-example/wardle-apiserver/pkg/registry/sentfields"
 	"github.com/wardle-example/wardle-apiserver/pkg/registry/writeguard"
 )
 
@@ -138,11 +140,13 @@ func TestWithBodyChecks(t *testing.T) {
 	codecs := serializer.NewCodecFactory(scheme)
 	limits := BodyChecks{Group: "wardle.example.com", MaxItems: 10, Exempt: []string{"disallowedFlunders"}, MaxBodyBytes: 1 << 20, Serializer: codecs}
 
-	var gotBody []byte
-	var gotApply bool
+	var gotBody, gotPatchBody []byte
+	var gotApply, gotPatch bool
+	var gotPatchType types.PatchType
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		gotBody, _ = io.ReadAll(r.Body)
 		gotApply = writeguard.IsApplyRequest(r.Context())
+		gotPatchType, gotPatchBody, gotPatch = sentfields.PatchFrom(r.Context())
 		w.WriteHeader(http.StatusOK)
 	})
 	handler := WithBodyChecks(inner, limits)
@@ -182,7 +186,10 @@ func TestWithBodyChecks(t *testing.T) {
 	}{
 		{"json create", "wardle.example.com", "create", "application/json", jsonFinalizers(10), http.StatusOK, false},
 		{"json create over", "wardle.example.com", "create", "application/json", jsonFinalizers(11), http.StatusRequestEntityTooLarge, false},
+		{"merge patch", "wardle.example.com", "patch", "application/merge-patch+json", []byte(`{"spec":{"reference":"y"}}`), http.StatusOK, false},
 		{"merge patch over", "wardle.example.com", "patch", "application/merge-patch+json", jsonFinalizers(11), http.StatusRequestEntityTooLarge, false},
+		{"json patch", "wardle.example.com", "patch", "application/json-patch+json", []byte(`[{"op":"remove","path":"/spec/referenceType"}]`), http.StatusOK, false},
+		{"strategic merge patch", "wardle.example.com", "patch", "application/strategic-merge-patch+json", []byte(`{"spec":{"$patch":"replace"}}`), http.StatusOK, false},
 		{"apply yaml", "wardle.example.com", "patch", "application/apply-patch+yaml", yamlFinalizers(10), http.StatusOK, true},
 		{"apply yaml over", "wardle.example.com", "patch", "application/apply-patch+yaml", yamlFinalizers(11), http.StatusRequestEntityTooLarge, true},
 		{"apply json over", "wardle.example.com", "patch", "application/apply-patch+yaml", jsonFinalizers(11), http.StatusRequestEntityTooLarge, true},
@@ -198,7 +205,7 @@ func TestWithBodyChecks(t *testing.T) {
 			req = req.WithContext(request.WithRequestInfo(req.Context(), &request.RequestInfo{
 				IsResourceRequest: true, APIGroup: tc.group, APIVersion: "v1beta1", Verb: tc.verb, Resource: "flunders",
 			}))
-			gotBody, gotApply = nil, false
+			gotBody, gotApply, gotPatchType, gotPatchBody, gotPatch = nil, false, "", nil, false
 			rec := httptest.NewRecorder()
 			handler.ServeHTTP(rec, req)
 			if rec.Code != tc.code {
@@ -210,6 +217,15 @@ func TestWithBodyChecks(t *testing.T) {
 				}
 				if gotApply != tc.apply {
 					t.Errorf("apply mark %v, want %v", gotApply, tc.apply)
+				}
+				// Every patch of the group is recorded, for the
+				// strategies to tell which fields it sends.
+				wantPatch := tc.verb == "patch" && tc.group == limits.Group
+				if gotPatch != wantPatch {
+					t.Errorf("patch recorded %v, want %v", gotPatch, wantPatch)
+				}
+				if wantPatch && (gotPatchType != types.PatchType(tc.contentType) || !bytes.Equal(gotPatchBody, tc.body)) {
+					t.Errorf("recorded patch (%q, %q), want (%q, %q)", gotPatchType, gotPatchBody, tc.contentType, tc.body)
 				}
 				return
 			}

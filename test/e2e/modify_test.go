@@ -166,8 +166,11 @@ func TestKubectlPatchReplaceDelete(t *testing.T) {
 		createExamples(t, k)
 
 		t.Run("patch", func(t *testing.T) {
+			// The type with the new name: a v1alpha1 patch that renames the
+			// reference without it makes it a Flunder reference (see
+			// references_test.go).
 			assertEqual(t, "merge patch",
-				k.ok(t, "patch", v1alpha1Flunders, "my-first-flunder", "--type=merge", "-p", `{"metadata":{"labels":{"merge":"yes"}},"spec":{"reference":"merged"}}`),
+				k.ok(t, "patch", v1alpha1Flunders, "my-first-flunder", "--type=merge", "-p", `{"metadata":{"labels":{"merge":"yes"}},"spec":{"reference":"merged","referenceType":"Fischer"}}`),
 				"flunder.wardle.example.com/my-first-flunder patched\n")
 			obj := k.getJSON(t, v1alpha1Flunders, "my-first-flunder")
 			assertField(t, obj, map[string]any{"reference": "merged", "referenceType": "Fischer"}, "spec")
@@ -264,7 +267,14 @@ spec:
   referenceType: Fischer
 `)
 			before := k.getJSON(t, "flunder", "my-second-flunder")
-			assertEqual(t, "replace", k.ok(t, "replace", "-f", path), "flunder.wardle.example.com/my-second-flunder replaced\n")
+			// The manifest has no created-by annotation: FlunderCreator
+			// keeps it, and says so.
+			r := k.run(t, "", "replace", "-f", path)
+			if r.ExitCode != 0 || r.Stdout != "flunder.wardle.example.com/my-second-flunder replaced\n" ||
+				!strings.HasPrefix(r.Stderr, "Warning: wardle.example.com/created-by is set by the server and cannot be changed; its removal was ignored") ||
+				strings.Count(r.Stderr, "\n") != 1 {
+				t.Errorf("replace:\n%s", r)
+			}
 			obj := k.getJSON(t, v1beta1Flunders, "my-second-flunder")
 			assertField(t, obj, map[string]any{"fischerReference": "strict", "referenceType": "Fischer"}, "spec")
 			assertField(t, obj, map[string]any{"replaced": "true"}, "metadata", "labels")
@@ -280,7 +290,7 @@ spec:
 			assertTable(t, k.ok(t, "get", "fi"), fischerHeader, []string{"strict", "xx,yy,zz", anyAge})
 
 			missing := writeManifest(t, "missing.yaml", "apiVersion: wardle.example.com/v1beta1\nkind: Flunder\nmetadata:\n  name: missing\nspec:\n  fischerReference: strict\n")
-			r := k.fail(t, "replace", "-f", missing)
+			r = k.fail(t, "replace", "-f", missing)
 			assertContains(t, "stderr", r.Stderr, "Error from server (NotFound)", `flunders.wardle.example.com "missing" not found`)
 		})
 

@@ -240,7 +240,7 @@ func testTypedFlundersV1beta1(t *testing.T, e *env) {
 			t.Fatalf("list one: %v, %d items", err, len(list.Items))
 		}
 		expectSameJSON(t, "listed item vs create response", &list.Items[0], one)
-		_, err = c.List(ctx, metav1.ListOptions{FieldSelector: "spec.fischerReference=fish"})
+		_, err = c.List(ctx, metav1.ListOptions{FieldSelector: "spec.bogus=fish"})
 		expectStatus(t, err, http.StatusBadRequest, metav1.StatusReasonBadRequest)
 	})
 
@@ -613,7 +613,7 @@ func testTypedFlundersV1alpha1(t *testing.T, e *env) {
 		expectAlphaSpec(t, "status update (spec is ignored)", withStatus.Spec, "fish-2", fischer)
 		expectGeneration(t, "status update", withStatus, 2)
 
-		merged, err := c.Patch(ctx, "one", types.MergePatchType, []byte(`{"metadata":{"labels":{"patched":"merge"}},"spec":{"reference":"fish-merge"}}`), metav1.PatchOptions{})
+		merged, err := c.Patch(ctx, "one", types.MergePatchType, []byte(`{"metadata":{"labels":{"patched":"merge"}},"spec":{"reference":"fish-merge","referenceType":"Fischer"}}`), metav1.PatchOptions{})
 		if err != nil {
 			t.Fatalf("merge patch: %v", err)
 		}

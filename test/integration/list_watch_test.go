@@ -179,7 +179,7 @@ func TestListAndWatch(t *testing.T) {
 			expectNames(t, "fischers not by name", got, "sel-a", "sel-c")
 
 			// Unsupported field labels are a 400, for list and watch.
-			for _, fields := range []string{"spec.flunderReference=r1", "spec.reference=r1", "status.observedGeneration=0", "metadata.labels=x"} {
+			for _, fields := range []string{"spec.bogus=r1", "spec.references=r1", "status.observedGeneration=0", "metadata.labels=x"} {
 				_, err := e.listFlunderNames(t, version, ns1, metav1.ListOptions{FieldSelector: fields})
 				status := expectStatus(t, err, http.StatusBadRequest, metav1.StatusReasonBadRequest)
 				if !strings.Contains(status.Message, "field label not supported") {

@@ -37,13 +37,16 @@ func TestFieldLabelConversion(t *testing.T) {
 	}{
 		{
 			kind: "Flunder",
-			ok:   []string{"metadata.name", "metadata.namespace", "spec.referenceType"},
-			bad:  []string{"spec.reference", "spec.flunderReference", "spec.fischerReference", "status.observedGeneration", "metadata.uid", "spec.ReferenceType", ""},
+			// Every reference label in both versions: a v1alpha1 client
+			// can narrow spec.reference by kind, and a v1beta1 client can
+			// select either kind at once.
+			ok:  []string{"metadata.name", "metadata.namespace", "spec.referenceType", "spec.reference", "spec.flunderReference", "spec.fischerReference"},
+			bad: []string{"status.observedGeneration", "metadata.uid", "spec.ReferenceType", "spec.Reference", "spec", "spec.reference.name", ""},
 		},
 		{
 			kind: "Fischer",
 			ok:   []string{"metadata.name"},
-			bad:  []string{"metadata.namespace", "spec.referenceType", "disallowedFlunders", ""},
+			bad:  []string{"metadata.namespace", "spec.referenceType", "spec.reference", "spec.flunderReference", "spec.fischerReference", "disallowedFlunders", ""},
 		},
 	}
 	for _, gv := range []schema.GroupVersion{v1alpha1.SchemeGroupVersion, v1beta1.SchemeGroupVersion} {

@@ -49,23 +49,15 @@ func Convert_v1alpha1_FlunderSpec_To_wardle_FlunderSpec(in *FlunderSpec, out *wa
 }
 
 // Convert_wardle_FlunderSpec_To_v1alpha1_FlunderSpec picks the reference its
-// type names. Objects stored by this server always have at most one
+// type names (wardle.ReferenceName, which the field selector spec.reference
+// matches too). Objects stored by this server always have at most one
 // reference; should both be set, the one the type names wins.
 func Convert_wardle_FlunderSpec_To_v1alpha1_FlunderSpec(in *wardle.FlunderSpec, out *FlunderSpec, s conversion.Scope) error {
-	out.Reference, out.ReferenceType = "", nil
-	switch in.ReferenceType {
-	case "":
-		// No type: an object without a reference. Keep whatever reference
-		// there is rather than lose it.
-		out.Reference = in.FlunderReference
-		if out.Reference == "" {
-			out.Reference = in.FischerReference
-		}
+	out.Reference, out.ReferenceType = wardle.ReferenceName(in), nil
+	if in.ReferenceType == "" {
+		// No type: an object without a reference, whose reference (if it
+		// has one after all) is kept rather than lost.
 		return nil
-	case wardle.FischerReferenceType:
-		out.Reference = in.FischerReference
-	default:
-		out.Reference = in.FlunderReference
 	}
 	t := ReferenceType(in.ReferenceType)
 	out.ReferenceType = &t

@@ -22,6 +22,8 @@ package flunder
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/fields"
@@ -31,6 +33,7 @@ import (
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/storage"
 	"k8s.io/apiserver/pkg/storage/names"
+	"k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	"github.com/wardle-example/wardle-apiserver/apis/wardle"
@@ -73,11 +76,13 @@ func (strategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
 	flunder.Generation = 1
 }
 
-// PrepareForUpdate keeps the stored status and bumps the generation only
-// when the spec changes.
+// PrepareForUpdate keeps the stored status, makes referenceType follow
+// the reference the update sets (see followReference), and bumps the
+// generation only when the spec changes.
 func (strategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
 	newFlunder, oldFlunder := obj.(*wardle.Flunder), old.(*wardle.Flunder)
 	newFlunder.Status = oldFlunder.Status
+	followReference(ctx, newFlunder, oldFlunder)
 	newFlunder.Generation = oldFlunder.Generation
 	if !apiequality.Semantic.DeepEqual(newFlunder.Spec, oldFlunder.Spec) {
 		newFlunder.Generation = oldFlunder.Generation + 1
@@ -100,8 +105,15 @@ func (s strategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) f
 // WarningsOnCreate returns no warnings.
 func (strategy) WarningsOnCreate(ctx context.Context, obj runtime.Object) []string { return nil }
 
-// WarningsOnUpdate returns no warnings.
-func (strategy) WarningsOnUpdate(ctx context.Context, obj, old runtime.Object) []string { return nil }
+// WarningsOnUpdate says when a v1alpha1 update gave referenceType its
+// default again because it changed the reference without sending the type
+// (see followReference).
+func (strategy) WarningsOnUpdate(ctx context.Context, obj, old runtime.Object) []string {
+	if w := redefaultWarning(ctx, obj.(*wardle.Flunder), old.(*wardle.Flunder)); w != "" {
+		return []string{w}
+	}
+	return nil
+}
 
 // AllowCreateOnUpdate is false: a PUT to a missing Flunder is a 404.
 func (strategy) AllowCreateOnUpdate(ctx context.Context) bool { return false }
@@ -122,15 +134,67 @@ func GetAttrs(obj runtime.Object) (labels.Set, fields.Set, error) {
 	return labels.Set(flunder.Labels), SelectableFields(flunder), nil
 }
 
-// SelectableFields returns the fields a Flunder can be selected by:
-// metadata.name, metadata.namespace and spec.referenceType.
+// SelectableFields returns the fields a Flunder can be selected by, under
+// the internal labels every version's field label conversion gives
+// (wardle.FlunderFieldLabelConversion): metadata.name, metadata.namespace,
+// spec.referenceType, v1beta1's spec.flunderReference and
+// spec.fischerReference, and v1alpha1's spec.reference, the name of
+// whatever the Flunder refers to.
 func SelectableFields(flunder *wardle.Flunder) fields.Set {
 	return generic.AddObjectMetaFieldsSet(fields.Set{
-		wardle.ReferenceTypeField: string(flunder.Spec.ReferenceType),
+		wardle.ReferenceTypeField:    string(flunder.Spec.ReferenceType),
+		wardle.FlunderReferenceField: flunder.Spec.FlunderReference,
+		wardle.FischerReferenceField: flunder.Spec.FischerReference,
+		wardle.ReferenceField:        wardle.ReferenceName(&flunder.Spec),
 	}, &flunder.ObjectMeta, true)
 }
 
-// Match returns the predicate that selects Flunders by label and field.
+// indexedFields are the fields the watch cache indexes (see Indexers), and
+// how to read each: a list whose field selector requires one of them to
+// equal a value reads the Flunders with that value from the index instead
+// of scanning them all. (spec.referenceType has two values: an index would
+// spare little.)
+var indexedFields = map[string]func(*wardle.FlunderSpec) string{
+	wardle.FlunderReferenceField: func(s *wardle.FlunderSpec) string { return s.FlunderReference },
+	wardle.FischerReferenceField: func(s *wardle.FlunderSpec) string { return s.FischerReference },
+	wardle.ReferenceField:        wardle.ReferenceName,
+}
+
+// indexFields are the names of indexedFields, for the predicate.
+var indexFields = slices.Sorted(maps.Keys(indexedFields))
+
+// Match returns the predicate that selects Flunders by label and field,
+// telling the watch cache which fields it has indexes on.
 func Match(label labels.Selector, field fields.Selector) storage.SelectionPredicate {
-	return storage.SelectionPredicate{Label: label, Field: field, GetAttrs: GetAttrs}
+	return storage.SelectionPredicate{Label: label, Field: field, GetAttrs: GetAttrs, IndexFields: indexFields}
+}
+
+// Indexers are the watch cache's indexes of Flunders: one per reference
+// field, keyed by the field's value. A Flunder that refers to nothing is
+// indexed under "" in each.
+func Indexers() *cache.Indexers {
+	indexers := cache.Indexers{}
+	for name, value := range indexedFields {
+		indexers[storage.FieldIndex(name)] = func(obj interface{}) ([]string, error) {
+			flunder, ok := obj.(*wardle.Flunder)
+			if !ok {
+				return nil, fmt.Errorf("not a Flunder: %T", obj)
+			}
+			return []string{value(&flunder.Spec)}, nil
+		}
+	}
+	return &indexers
+}
+
+// ReferenceTriggerFunc returns what the watch cache dispatches events by
+// (the cacher takes one such field per resource): spec.reference, the
+// field that selects both kinds. A watch whose selector requires
+// spec.reference=x gets only the events of Flunders that refer, or
+// referred, to x.
+func ReferenceTriggerFunc(obj runtime.Object) string {
+	flunder, ok := obj.(*wardle.Flunder)
+	if !ok {
+		return ""
+	}
+	return wardle.ReferenceName(&flunder.Spec)
 }

@@ -18,7 +18,9 @@ package flunder
 
 import (
 	"context"
+	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,6 +34,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/rest"
+	"k8s.io/apiserver/pkg/storage"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	"github.com/wardle-example/wardle-apiserver/apis/wardle"
@@ -381,13 +384,21 @@ func TestGetAttrs(t *testing.T) {
 	if want := (labels.Set{"app": "a"}); !apiequality.Semantic.DeepEqual(ls, want) {
 		t.Errorf("labels = %v, want %v", ls, want)
 	}
-	wantFields := fields.Set{"metadata.name": "fl", "metadata.namespace": "ns", "spec.referenceType": "Fischer"}
+	wantFields := fields.Set{
+		"metadata.name": "fl", "metadata.namespace": "ns", "spec.referenceType": "Fischer",
+		"spec.flunderReference": "", "spec.fischerReference": "fish", "spec.reference": "fish",
+	}
 	if !apiequality.Semantic.DeepEqual(fs, wantFields) {
 		t.Errorf("fields = %v, want %v", fs, wantFields)
 	}
-	if sf := SelectableFields(&wardle.Flunder{ObjectMeta: metav1.ObjectMeta{Name: "n", Namespace: "d"}}); !apiequality.Semantic.DeepEqual(sf,
-		fields.Set{"metadata.name": "n", "metadata.namespace": "d", "spec.referenceType": ""}) {
+	if sf := SelectableFields(&wardle.Flunder{ObjectMeta: metav1.ObjectMeta{Name: "n", Namespace: "d"}}); !apiequality.Semantic.DeepEqual(sf, fields.Set{
+		"metadata.name": "n", "metadata.namespace": "d", "spec.referenceType": "",
+		"spec.flunderReference": "", "spec.fischerReference": "", "spec.reference": "",
+	}) {
 		t.Errorf("SelectableFields of a Flunder without reference = %v", sf)
+	}
+	if sf := SelectableFields(storedFlunder()); sf["spec.reference"] != "other" || sf["spec.flunderReference"] != "other" || sf["spec.fischerReference"] != "" {
+		t.Errorf("SelectableFields of a Flunder reference = %v", sf)
 	}
 	if _, _, err := GetAttrs(&wardle.Fischer{}); err == nil {
 		t.Error("GetAttrs accepted a Fischer")
@@ -401,22 +412,44 @@ func TestMatch(t *testing.T) {
 		Spec:       wardle.FlunderSpec{FischerReference: "fish", ReferenceType: wardle.FischerReferenceType},
 	}
 	c := &wardle.Flunder{ObjectMeta: metav1.ObjectMeta{Name: "plain", Namespace: "ns"}}
+	// d refers to a Flunder named as b's Fischer.
+	d := &wardle.Flunder{
+		ObjectMeta: metav1.ObjectMeta{Name: "namesake", Namespace: "ns"},
+		Spec:       wardle.FlunderSpec{FlunderReference: "fish", ReferenceType: wardle.FlunderReferenceType},
+	}
 	tests := []struct {
 		label, field string
 		want         []string
 	}{
-		{"", "", []string{"fl", "other", "plain"}},
+		{"", "", []string{"fl", "other", "plain", "namesake"}},
 		{"app=a", "", []string{"fl"}},
 		{"app", "", []string{"fl", "other"}},
-		{"app!=a", "", []string{"other", "plain"}},
+		{"app!=a", "", []string{"other", "plain", "namesake"}},
 		{"", "spec.referenceType=Fischer", []string{"other"}},
-		{"", "spec.referenceType=Flunder", []string{"fl"}},
+		{"", "spec.referenceType=Flunder", []string{"fl", "namesake"}},
 		{"", "spec.referenceType=", []string{"plain"}},
 		{"", "spec.referenceType!=Flunder", []string{"other", "plain"}},
 		{"", "metadata.name=plain", []string{"plain"}},
-		{"", "metadata.namespace=ns", []string{"fl", "plain"}},
+		{"", "metadata.namespace=ns", []string{"fl", "plain", "namesake"}},
 		{"app=b", "spec.referenceType=Fischer", []string{"other"}},
 		{"app=a", "spec.referenceType=Fischer", nil},
+		// The references, with =, == and !=.
+		{"", "spec.fischerReference=fish", []string{"other"}},
+		{"", "spec.fischerReference==fish", []string{"other"}},
+		{"", "spec.fischerReference!=fish", []string{"fl", "plain", "namesake"}},
+		{"", "spec.flunderReference=fish", []string{"namesake"}},
+		{"", "spec.flunderReference=other", []string{"fl"}},
+		{"", "spec.flunderReference!=other", []string{"other", "plain", "namesake"}},
+		{"", "spec.flunderReference=", []string{"other", "plain"}},
+		// spec.reference is either kind.
+		{"", "spec.reference=fish", []string{"other", "namesake"}},
+		{"", "spec.reference==other", []string{"fl"}},
+		{"", "spec.reference!=fish", []string{"fl", "plain"}},
+		{"", "spec.reference=", []string{"plain"}},
+		{"", "spec.reference=fish,spec.referenceType=Fischer", []string{"other"}},
+		{"", "spec.reference=fish,spec.referenceType!=Fischer", []string{"namesake"}},
+		{"app=b", "spec.reference=fish", []string{"other"}},
+		{"", "spec.reference=nobody", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.label+"/"+tc.field, func(t *testing.T) {
@@ -430,7 +463,7 @@ func TestMatch(t *testing.T) {
 			}
 			p := Match(ls, fsel)
 			var got []string
-			for _, f := range []*wardle.Flunder{a, b, c} {
+			for _, f := range []*wardle.Flunder{a, b, c, d} {
 				ok, err := p.Matches(f)
 				if err != nil {
 					t.Fatal(err)
@@ -447,6 +480,71 @@ func TestMatch(t *testing.T) {
 	p := Match(labels.Everything(), fields.ParseSelectorOrDie("metadata.name=x"))
 	if _, err := p.Matches(&wardle.Fischer{}); err == nil {
 		t.Error("Match accepted a Fischer")
+	}
+}
+
+// TestMatcherIndex checks which selectors the watch cache answers from an
+// index: those that require a reference field to equal a value.
+func TestMatcherIndex(t *testing.T) {
+	for _, tc := range []struct {
+		field string
+		want  []storage.MatchValue
+	}{
+		{"spec.fischerReference=fish", []storage.MatchValue{{IndexName: "f:spec.fischerReference", Value: "fish"}}},
+		{"spec.flunderReference==a", []storage.MatchValue{{IndexName: "f:spec.flunderReference", Value: "a"}}},
+		{"spec.reference=x", []storage.MatchValue{{IndexName: "f:spec.reference", Value: "x"}}},
+		{"spec.reference=x,spec.referenceType=Fischer", []storage.MatchValue{{IndexName: "f:spec.reference", Value: "x"}}},
+		{"spec.reference!=x", nil},
+		{"spec.referenceType=Fischer", nil},
+		{"metadata.name=x", nil},
+		{"", nil},
+	} {
+		p := Match(labels.Everything(), fields.ParseSelectorOrDie(tc.field))
+		if got := p.MatcherIndex(context.Background()); !slices.Equal(got, tc.want) {
+			t.Errorf("%q: MatcherIndex = %v, want %v", tc.field, got, tc.want)
+		}
+	}
+}
+
+// TestIndexers checks the watch cache's indexes: each reference field, by
+// its value, "" when unset, and nothing but Flunders.
+func TestIndexers(t *testing.T) {
+	indexers := *Indexers()
+	names := slices.Sorted(maps.Keys(indexers))
+	if want := []string{"f:spec.fischerReference", "f:spec.flunderReference", "f:spec.reference"}; !slices.Equal(names, want) {
+		t.Fatalf("indexes %v, want %v", names, want)
+	}
+	for _, tc := range []struct {
+		spec wardle.FlunderSpec
+		want map[string]string
+	}{
+		{wardle.FlunderSpec{FischerReference: "fish", ReferenceType: wardle.FischerReferenceType},
+			map[string]string{"f:spec.fischerReference": "fish", "f:spec.flunderReference": "", "f:spec.reference": "fish"}},
+		{wardle.FlunderSpec{FlunderReference: "a", ReferenceType: wardle.FlunderReferenceType},
+			map[string]string{"f:spec.fischerReference": "", "f:spec.flunderReference": "a", "f:spec.reference": "a"}},
+		{wardle.FlunderSpec{},
+			map[string]string{"f:spec.fischerReference": "", "f:spec.flunderReference": "", "f:spec.reference": ""}},
+	} {
+		f := &wardle.Flunder{ObjectMeta: metav1.ObjectMeta{Name: "n", Namespace: "ns"}, Spec: tc.spec}
+		for name, want := range tc.want {
+			got, err := indexers[name](f)
+			if err != nil || !slices.Equal(got, []string{want}) {
+				t.Errorf("%+v: index %s = %q, %v; want [%q]", tc.spec, name, got, err, want)
+			}
+			// The index agrees with the field the selector matches.
+			if field := strings.TrimPrefix(name, "f:"); SelectableFields(f)[field] != want {
+				t.Errorf("%+v: index %s = %q but field %s = %q", tc.spec, name, want, field, SelectableFields(f)[field])
+			}
+		}
+	}
+	if _, err := indexers["f:spec.reference"](&wardle.Fischer{}); err == nil {
+		t.Error("an index accepted a Fischer")
+	}
+	if got := ReferenceTriggerFunc(&wardle.Flunder{Spec: wardle.FlunderSpec{FischerReference: "fish", ReferenceType: wardle.FischerReferenceType}}); got != "fish" {
+		t.Errorf("ReferenceTriggerFunc = %q, want fish", got)
+	}
+	if got := ReferenceTriggerFunc(&wardle.Fischer{}); got != "" {
+		t.Errorf("ReferenceTriggerFunc of a Fischer = %q", got)
 	}
 }
 
