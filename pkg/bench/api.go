@@ -248,7 +248,7 @@ func (b *apiBackend) watch(ctx context.Context, client int, rv string, onEvent f
 	if err != nil {
 		return err
 	}
-	defer body.Close() //nolint:errcheck // a read-only stream
+	defer body.Close() // a read-only stream
 	if b.codec.protobuf {
 		return b.watchProtobuf(body, onEvent)
 	}

@@ -190,7 +190,7 @@ func (s *jsonStream) next(f *jsonFields) error {
 			}
 		}
 		if s.err != nil {
-			if s.err == io.EOF && s.start < s.end {
+			if errors.Is(s.err, io.EOF) && s.start < s.end {
 				return io.ErrUnexpectedEOF
 			}
 			return s.err

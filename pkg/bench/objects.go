@@ -224,7 +224,7 @@ func (c *codec) template(n names) (*template, error) {
 		return nil, err
 	}
 	off := bytes.Index(body, []byte(placeholder))
-	if off < 0 || bytes.Index(body[off+1:], []byte(placeholder)) >= 0 {
+	if off < 0 || bytes.Contains(body[off+1:], []byte(placeholder)) {
 		return nil, fmt.Errorf("the encoded object does not hold its name exactly once")
 	}
 	return &template{body: body, nameOff: off, nameLen: len(placeholder)}, nil

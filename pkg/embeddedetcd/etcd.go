@@ -115,7 +115,7 @@ func freeLoopbackPorts(n int) ([]string, error) {
 			return nil, fmt.Errorf("finding a free loopback port for the embedded etcd: %w", err)
 		}
 		// Keep every listener open until all are chosen, so the n ports differ.
-		defer l.Close() //nolint:errcheck // only held to reserve the port
+		defer l.Close() // only held to reserve the port
 		_, port, _ := net.SplitHostPort(l.Addr().String())
 		ports = append(ports, port)
 	}

@@ -96,7 +96,7 @@ func (c quietCore) Write(entry zapcore.Entry, fields []zapcore.Field) error {
 		entry.Level = zapcore.InfoLevel
 		entry.Stack = ""
 	}
-	if !c.Core.Enabled(entry.Level) {
+	if !c.Enabled(entry.Level) {
 		return nil
 	}
 	return c.Core.Write(entry, fields)

@@ -59,7 +59,7 @@ func TestTranslate(t *testing.T) {
 			got := translate(context.Background(), flunders, tc.err)
 			status, ok := got.(apierrors.APIStatus)
 			if tc.wantCode == 0 {
-				if got != tc.err {
+				if got != tc.err { //nolint:errorlint // the very error, not one that wraps it
 					t.Errorf("translate(%v) = %v, want it unchanged", tc.err, got)
 				}
 				return

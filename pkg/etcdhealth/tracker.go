@@ -96,7 +96,7 @@ func NewTracker(config storagebackend.TransportConfig) (*Tracker, error) {
 
 // Run probes etcd until ctx ends, then closes the Tracker's connection.
 func (t *Tracker) Run(ctx context.Context) {
-	defer t.client.Close() //nolint:errcheck // nothing to do about it at shutdown
+	defer t.client.Close() // nothing to do about it at shutdown
 	failures := 0
 	for probes := 0; ; probes++ {
 		err := t.probe(ctx)
@@ -167,7 +167,7 @@ func (t *Tracker) setUnavailable(err error) {
 	if t.unavailable != nil {
 		return
 	}
-	t.unavailable = fmt.Errorf("%w: %v", ErrUnavailable, err)
+	t.unavailable = fmt.Errorf("%w: %w", ErrUnavailable, err)
 	klog.ErrorS(err, "etcd is unavailable: requests that need it get 503 until it is back")
 	t.cancelDown(ErrUnavailable)
 }

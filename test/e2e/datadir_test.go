@@ -70,8 +70,9 @@ func TestSecondServerOnDataDirInUse(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
+			// Its exit code is read from cmd.ProcessState below.
+			exited := make(chan struct{})
+			go func() { _ = cmd.Wait(); close(exited) }()
 			select {
 			case <-exited:
 			case <-time.After(inUseTimeout):

@@ -21,7 +21,6 @@ package faults
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -161,10 +160,4 @@ func (m *etcdMember) client(t *testing.T) *clientv3.Client {
 		m.etcdClient = etcdClient(t, m)
 	}
 	return m.etcdClient
-}
-
-// hostPort is the host:port of a URL.
-func hostPort(u string) string {
-	parsed, _ := url.Parse(u)
-	return parsed.Host
 }

@@ -19,6 +19,7 @@ package fuzz
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"regexp"
@@ -390,7 +391,7 @@ func (g *generator) value(depth int) any {
 	case 2:
 		return pick[any](g, 0, -1, 1, 7, 1<<53+1, -1<<62)
 	case 3:
-		return pick[any](g, 1.5, -0.0, 1e308, 5e-324)
+		return pick[any](g, 1.5, math.Copysign(0, -1), 1e308, 5e-324)
 	case 4:
 		return raw(pick(g, "1e400", "-1e400", "Infinity", "-Infinity", "NaN", "0x10", "01", "1.", "9223372036854775808", "1E+2"))
 	case 5, 6, 7:

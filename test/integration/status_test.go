@@ -47,7 +47,7 @@ func fieldsOf(m metav1.ManagedFieldsEntry) string {
 	if m.FieldsV1 == nil {
 		return ""
 	}
-	return string(m.FieldsV1.Raw)
+	return m.FieldsV1.GetRawString()
 }
 
 func expectStatusEqual(t *testing.T, what string, got, want wardlev1beta1.FlunderStatus) {

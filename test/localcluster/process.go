@@ -22,6 +22,7 @@ package localcluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -163,7 +164,8 @@ func pollEvery(ctx context.Context, interval, timeout time.Duration, what string
 	var last error
 	err := wait.PollUntilContextTimeout(ctx, interval, timeout, true, func(ctx context.Context) (bool, error) {
 		last = check(ctx)
-		if f, ok := last.(Fatal); ok {
+		var f Fatal
+		if errors.As(last, &f) {
 			return false, f.Err
 		}
 		return last == nil, nil

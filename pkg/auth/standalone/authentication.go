@@ -144,7 +144,7 @@ func (o *AuthenticationOptions) ApplyTo(info *genericapiserver.AuthenticationInf
 		}
 	}
 
-	var auth authenticator.Request = group.NewAuthenticatedGroupAdder(requestunion.New(authenticators...))
+	auth := group.NewAuthenticatedGroupAdder(requestunion.New(authenticators...))
 	if o.Anonymous {
 		conditions := make([]apiserver.AnonymousAuthCondition, 0, len(AnonymousPaths))
 		for _, path := range AnonymousPaths {

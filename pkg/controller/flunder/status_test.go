@@ -225,7 +225,7 @@ func TestDesiredStatus(t *testing.T) {
 			for i := range got.Conditions {
 				g, w := &got.Conditions[i], tc.want.Conditions[i]
 				if w.LastTransitionTime.IsZero() {
-					if g.LastTransitionTime.Time.Before(before) || g.LastTransitionTime.Time.After(after) {
+					if g.LastTransitionTime.Time.Before(before) || g.LastTransitionTime.Time.After(after) { //nolint:staticcheck // QF1008: metav1.Time.Before takes a *metav1.Time
 						t.Errorf("condition %s: transition time %v, want the time of the call, in [%v, %v]",
 							g.Type, g.LastTransitionTime, before, after)
 					}

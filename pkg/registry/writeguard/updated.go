@@ -75,7 +75,7 @@ func (i updatedObjectInfo) UpdatedObject(ctx context.Context, oldObj runtime.Obj
 		// request's copy of the object only, so the request can fail
 		// cleanly instead.
 		if r := recover(); r != nil {
-			if r == http.ErrAbortHandler {
+			if err, ok := r.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 				panic(r)
 			}
 			msg := shorten(fmt.Sprint(r), MaxMessageBytes)

@@ -85,7 +85,7 @@ func TestUpdatedObjectInfo(t *testing.T) {
 			name: "panic",
 			fn: func(context.Context, runtime.Object, runtime.Object) (runtime.Object, error) {
 				var m map[string]any
-				m["x"] = 1
+				m["x"] = 1 //nolint:staticcheck // SA5000: the panic is the point
 				return nil, nil
 			},
 			code: http.StatusBadRequest, message: "assignment to entry in nil map",
@@ -156,7 +156,7 @@ func TestRequestErrorCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err := errors.New("anything")
-	if got := RequestError(ctx, err); got != err {
+	if got := RequestError(ctx, err); got != err { //nolint:errorlint // the very error, not one that wraps it
 		t.Errorf("got %v, want the error as it was once the request has ended", got)
 	}
 }
@@ -221,7 +221,7 @@ func TestStorageSize(t *testing.T) {
 		return out
 	}
 	managed := []metav1.ManagedFieldsEntry{{Manager: "m", Operation: metav1.ManagedFieldsOperationApply, FieldsType: "FieldsV1",
-		FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:x":"` + strings.Repeat("y", max) + `"}`)}}}
+		FieldsV1: metav1.NewFieldsV1(`{"f:x":"` + strings.Repeat("y", max) + `"}`)}}
 	apply := WithApplyRequest(context.Background())
 
 	small := &wardle.Fischer{ObjectMeta: metav1.ObjectMeta{Name: "f"}, DisallowedFlunders: names(10)}

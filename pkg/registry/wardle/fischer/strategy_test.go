@@ -18,6 +18,7 @@ package fischer
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 
@@ -221,8 +222,8 @@ func TestBeforeUpdateErrorsOnce(t *testing.T) {
 	f.Labels = map[string]string{"-bad-": "x"}
 	f.DisallowedFlunders = []string{"UPPER"}
 	err := rest.BeforeUpdate(newTestStrategy(), genericapirequest.WithNamespace(genericapirequest.NewContext(), ""), f, old)
-	statusErr, ok := err.(*apierrors.StatusError)
-	if !ok || statusErr.ErrStatus.Details == nil {
+	var statusErr *apierrors.StatusError
+	if !errors.As(err, &statusErr) || statusErr.ErrStatus.Details == nil {
 		t.Fatalf("BeforeUpdate = %v, want a 422", err)
 	}
 	var got []string

@@ -18,6 +18,7 @@ package flunder
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -376,8 +377,8 @@ func TestFollowReferenceValidation(t *testing.T) {
 				}
 				return
 			}
-			statusErr, ok := err.(*apierrors.StatusError)
-			if !ok || statusErr.ErrStatus.Details == nil {
+			var statusErr *apierrors.StatusError
+			if !errors.As(err, &statusErr) || statusErr.ErrStatus.Details == nil {
 				t.Fatalf("BeforeUpdate = %v, want a 422", err)
 			}
 			var got []string

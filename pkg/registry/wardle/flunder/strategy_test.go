@@ -18,6 +18,7 @@ package flunder
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -592,8 +593,8 @@ func TestBeforeUpdateErrorsOnce(t *testing.T) {
 			f := old.DeepCopy()
 			tc.mutate(f)
 			err := rest.BeforeUpdate(tc.strategy, ctx, f, old)
-			statusErr, ok := err.(*apierrors.StatusError)
-			if !ok || statusErr.ErrStatus.Details == nil {
+			var statusErr *apierrors.StatusError
+			if !errors.As(err, &statusErr) || statusErr.ErrStatus.Details == nil {
 				t.Fatalf("BeforeUpdate = %v, want a 422", err)
 			}
 			var got []string
