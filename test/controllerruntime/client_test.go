@@ -165,6 +165,9 @@ func TestControllerRuntimeClient(t *testing.T) {
 			{[]client.ListOption{client.InNamespace("cr-3")}, nil},
 			{[]client.ListOption{client.MatchingFields{"spec.referenceType": "Flunder"}}, []string{"cr-1/two"}},
 			{[]client.ListOption{client.MatchingFields{"metadata.name": "one"}, client.InNamespace("cr-2")}, []string{"cr-2/one"}},
+			// "Every Flunder that points at Fischer fish", asked of the server.
+			{[]client.ListOption{client.MatchingFields{"spec.fischerReference": "fish"}}, []string{"cr-1/one"}},
+			{[]client.ListOption{client.MatchingFields{"spec.flunderReference": "one"}}, []string{"cr-1/two"}},
 		} {
 			what := fmt.Sprintf("list %+v", tc.opts)
 			var list wardlev1beta1.FlunderList
@@ -201,7 +204,7 @@ func TestControllerRuntimeClient(t *testing.T) {
 		expectKeys(t, "fischers", keys(fischers.Items), "fish")
 
 		// An unsupported field selector is refused, not ignored.
-		err := c.List(ctx, &wardlev1beta1.FlunderList{}, client.MatchingFields{"spec.fischerReference": "fish"})
+		err := c.List(ctx, &wardlev1beta1.FlunderList{}, client.MatchingFields{"spec.fischerReferences": "fish"})
 		if !apierrors.IsBadRequest(err) {
 			t.Errorf("list by an unsupported field: %v, want BadRequest", err)
 		}
