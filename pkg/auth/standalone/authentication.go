@@ -77,7 +77,7 @@ func (o *AuthenticationOptions) AddFlags(fs *pflag.FlagSet) {
 		"Standalone mode: a kubeconfig for a webhook that authenticates bearer tokens with TokenReview. "+
 		"Answers are cached for --authentication-token-webhook-cache-ttl.")
 	fs.StringVar(&o.WebhookVersion, "authentication-token-webhook-version", o.WebhookVersion, ""+
-		"The authentication.k8s.io TokenReview version the webhook speaks: v1 or v1beta1.")
+		"Standalone mode: the authentication.k8s.io TokenReview version the --authentication-token-webhook-config-file webhook speaks: v1 or v1beta1.")
 	fs.BoolVar(&o.Anonymous, "anonymous-auth", o.Anonymous, ""+
 		"Standalone mode: let requests without credentials in as system:anonymous, to "+fmt.Sprint(AnonymousPaths)+" only. "+
 		"Off by default: such requests get 401.")
@@ -89,11 +89,6 @@ func (o *AuthenticationOptions) Validate() []error {
 		return []error{fmt.Errorf("--authentication-token-webhook-version must be v1 or v1beta1, not %q", o.WebhookVersion)}
 	}
 	return nil
-}
-
-// Configured reports whether any standalone-only authentication flag is set.
-func (o *AuthenticationOptions) Configured() bool {
-	return o.TokenAuthFile != "" || o.WebhookConfigFile != "" || o.Anonymous
 }
 
 // ApplyTo builds the authenticator of a standalone server into info:

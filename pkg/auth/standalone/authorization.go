@@ -62,7 +62,7 @@ func (o *AuthorizationOptions) AddFlags(fs *pflag.FlagSet) {
 		"Standalone mode: a kubeconfig for a webhook that authorizes requests with SubjectAccessReview. "+
 		"Answers are cached for --authorization-webhook-cache-authorized-ttl and --authorization-webhook-cache-unauthorized-ttl.")
 	fs.StringVar(&o.WebhookVersion, "authorization-webhook-version", o.WebhookVersion, ""+
-		"The authorization.k8s.io SubjectAccessReview version the webhook speaks: v1 or v1beta1.")
+		"Standalone mode: the authorization.k8s.io SubjectAccessReview version the --authorization-webhook-config-file webhook speaks: v1 or v1beta1.")
 }
 
 // Validate checks the webhook version.
@@ -71,11 +71,6 @@ func (o *AuthorizationOptions) Validate() []error {
 		return []error{fmt.Errorf("--authorization-webhook-version must be v1 or v1beta1, not %q", o.WebhookVersion)}
 	}
 	return nil
-}
-
-// Configured reports whether any standalone-only authorization flag is set.
-func (o *AuthorizationOptions) Configured() bool {
-	return o.PolicyFile != "" || o.WebhookConfigFile != ""
 }
 
 // ApplyTo builds the authorizer of a standalone server into info, and

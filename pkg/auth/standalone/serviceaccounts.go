@@ -87,18 +87,6 @@ func (o *ServiceAccountOptions) Validate() []error {
 	return errs
 }
 
-// Configured reports whether any of these flags differs from its default,
-// which only standalone mode may do.
-func (o *ServiceAccountOptions) Configured(fs *pflag.FlagSet) bool {
-	for _, name := range []string{"service-account-issuer", "service-account-signing-key-file", "service-account-key-file",
-		"service-account-max-token-expiration", "api-audiences"} {
-		if fs != nil && fs.Changed(name) {
-			return true
-		}
-	}
-	return false
-}
-
 // Audiences are the API audiences: --api-audiences, or the issuer.
 func (o *ServiceAccountOptions) Audiences() authenticator.Audiences {
 	if len(o.APIAudiences) > 0 {

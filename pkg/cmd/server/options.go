@@ -123,10 +123,11 @@ type WardleServerOptions struct {
 // ./.wardle, HTTPS on 127.0.0.1:8443.
 func NewWardleServerOptions(out, errOut io.Writer) *WardleServerOptions {
 	o := &WardleServerOptions{
-		RecommendedOptions: genericoptions.NewRecommendedOptions(
-			defaultEtcdPathPrefix,
-			apiserver.Codecs.LegacyCodec(v1beta1.SchemeGroupVersion),
-		),
+		// No storage codec here: it depends on --storage-media-type, which
+		// is only known once the flags are parsed. completeStorageCodec sets
+		// it, in Complete, and is the only place that does; a codec passed
+		// here would only be overwritten there.
+		RecommendedOptions:       genericoptions.NewRecommendedOptions(defaultEtcdPathPrefix, nil),
 		ServerRunOptions:         genericoptions.NewServerRunOptions(),
 		InsecureServing:          NewInsecureServingOptions(),
 		StandaloneAuthentication: standalone.NewAuthenticationOptions(),
@@ -183,11 +184,7 @@ func (o *WardleServerOptions) Flags() cliflag.NamedFlagSets {
 		"wardle-controller --leader-elect runs flunder-status for several replicas. --controllers= turns them all off.")
 	fs.DurationVar(&o.EventTTL, "event-ttl", o.EventTTL, "Standalone mode: how long events are kept.")
 	o.InsecureServing.AddFlags(fss.FlagSet("insecure serving"))
-	leaderElection := fss.FlagSet("leader election")
-	componentbaseoptions.BindLeaderElectionFlags(&o.LeaderElection, leaderElection)
-	leaderElection.Lookup("leader-elect").Usage = "Standalone mode: run the in-process controllers only while holding the Lease " +
-		"--leader-elect-resource-namespace/--leader-elect-resource-name, so that replicas sharing one etcd run them one at a time. " +
-		"Default: true with --etcd-servers, false with the embedded etcd (no other server can share it)."
+	o.addLeaderElectionFlags(fss.FlagSet("leader election"))
 
 	ro := o.RecommendedOptions
 	ro.Etcd.AddFlags(fss.FlagSet("etcd"))
@@ -205,7 +202,29 @@ func (o *WardleServerOptions) Flags() cliflag.NamedFlagSets {
 	ro.Traces.AddFlags(fss.FlagSet("traces"))
 	o.ServerRunOptions.AddUniversalFlags(fss.FlagSet("generic"))
 	o.ComponentGlobalsRegistry.AddFlags(fss.FlagSet("feature gates"))
+
+	// The library's flags that act in one mode only, or in none, say so
+	// in --help; Validate refuses them elsewhere (flag_modes.go).
+	for _, section := range fss.FlagSets {
+		section.VisitAll(func(f *pflag.Flag) {
+			if _, ok := aggregatedOnlyFlags[f.Name]; ok && !strings.HasPrefix(f.Usage, "Aggregated mode: ") {
+				f.Usage = "Aggregated mode: " + f.Usage
+			}
+			if why, ok := noEffectFlags[f.Name]; ok && !strings.HasPrefix(f.Usage, "Refused: ") {
+				f.Usage = "Refused: " + why + ". " + f.Usage
+			}
+		})
+	}
 	return fss
+}
+
+// addLeaderElectionFlags adds the --leader-elect* flags, all of them for
+// standalone mode.
+func (o *WardleServerOptions) addLeaderElectionFlags(fs *pflag.FlagSet) {
+	componentbaseoptions.BindLeaderElectionFlags(&o.LeaderElection, fs)
+	fs.Lookup("leader-elect").Usage = "Standalone mode: run the in-process controllers only while holding the Lease " +
+		"--leader-elect-resource-namespace/--leader-elect-resource-name, so that replicas sharing one etcd run them one at a time. " +
+		"Default: true with --etcd-servers, false with the embedded etcd (no other server can share it)."
 }
 
 // AddFlags adds every flag to fs.
@@ -377,17 +396,8 @@ func (o *WardleServerOptions) Validate() error {
 	case "VersionTLS10", "VersionTLS11":
 		errs = append(errs, fmt.Errorf("--tls-min-version %s is too old: the minimum is VersionTLS12", o.RecommendedOptions.SecureServing.MinTLSVersion))
 	}
-	if !o.standalone && (o.StandaloneAuthentication.Configured() || o.StandaloneAuthorization.Configured() || o.ServiceAccounts.Configured(o.flags)) {
-		errs = append(errs, fmt.Errorf("--token-auth-file, --authentication-token-webhook-config-file, --anonymous-auth, --authorization-policy-file, --authorization-webhook-config-file and the --service-account-* flags are for standalone mode; with a Kubernetes cluster, kube-apiserver authenticates and authorizes"))
-	}
-	if !o.standalone {
-		for _, name := range []string{"event-ttl", "leader-elect", "leader-elect-lease-duration", "leader-elect-renew-deadline", "leader-elect-retry-period",
-			"leader-elect-resource-lock", "leader-elect-resource-name", "leader-elect-resource-namespace"} {
-			if o.userSet(name) {
-				errs = append(errs, fmt.Errorf("--%s is for standalone mode; with a Kubernetes cluster, the cluster keeps events and runs wardle-controller --leader-elect", name))
-			}
-		}
-	}
+	// Flags given that do nothing in this mode (see flag_modes.go).
+	errs = append(errs, o.flagsWithoutEffect()...)
 	if o.DataDir == "" {
 		errs = append(errs, fmt.Errorf("--data-dir must not be empty"))
 	}
@@ -402,9 +412,6 @@ func (o *WardleServerOptions) Validate() error {
 		errs = append(errs, fmt.Errorf("--controllers: %w", err))
 	}
 	if o.standalone {
-		if o.RecommendedOptions.Features.EnablePriorityAndFairness {
-			errs = append(errs, fmt.Errorf("--enable-priority-and-fairness needs the flowcontrol API of a Kubernetes cluster, which standalone mode does not have; give --kubeconfig or leave it off"))
-		}
 		if le := o.LeaderElection; le.LeaderElect {
 			if le.ResourceLock != resourcelock.LeasesResourceLock {
 				errs = append(errs, fmt.Errorf("--leader-elect-resource-lock must be %q", resourcelock.LeasesResourceLock))

@@ -155,11 +155,10 @@ func TestAggregatedWhenKubeconfigGiven(t *testing.T) {
 						ro.Authentication.RemoteKubeConfigFile, ro.Authorization.RemoteKubeConfigFile)
 				}
 			}
-			o.StandaloneAuthentication.TokenAuthFile = "/some/tokens.csv"
-			if err := o.Validate(); err == nil || !strings.Contains(err.Error(), "standalone mode") {
+			withTokens := parsedOptions(t, flag+"=/nonexistent/kubeconfig", "--token-auth-file=/some/tokens.csv")
+			if err := withTokens.Validate(); err == nil || !strings.Contains(err.Error(), "--token-auth-file has no effect in aggregated mode") {
 				t.Errorf("a standalone-only flag in aggregated mode: Validate() = %v, want an error", err)
 			}
-			o.StandaloneAuthentication.TokenAuthFile = ""
 			o.Controllers = []string{"namespace-controller"}
 			if err := o.Validate(); err == nil || !strings.Contains(err.Error(), `unknown controller "namespace-controller"`) {
 				t.Errorf("a Kubernetes controller in aggregated mode: Validate() = %v, want an error", err)
