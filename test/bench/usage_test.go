@@ -23,31 +23,54 @@ import (
 	"testing"
 )
 
-func TestParseStatTicks(t *testing.T) {
-	// The command may hold spaces and parentheses.
-	stat := "4242 (my (odd) cmd) S 1 4242 4242 0 -1 4194560 1234 0 0 0 250 75 0 0 20 0 12 0 100 2000000 3000 " +
-		"18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n"
-	got, err := parseStatTicks([]byte(stat))
-	if err != nil || got != 325 {
-		t.Errorf("parseStatTicks = %d, %v; want 325", got, err)
-	}
-	for _, bad := range []string{"", "4242 (cmd", "4242 (cmd) S 1 2", "4242 (cmd) S 1 4242 4242 0 -1 4194560 1234 0 0 0 x 75 0"} {
-		if _, err := parseStatTicks([]byte(bad)); err == nil {
-			t.Errorf("parseStatTicks(%q) passed", bad)
+// fakeProc points procRoot at a temporary directory for the test and
+// returns a function that writes a file of a pid's entry there.
+func fakeProc(t *testing.T) (write func(pid, name, content string), root string) {
+	t.Helper()
+	root = t.TempDir()
+	old := procRoot
+	procRoot = root
+	t.Cleanup(func() { procRoot = old })
+	return func(pid, name, content string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Join(root, pid), 0o755); err != nil {
+			t.Fatal(err)
 		}
-	}
+		if err := os.WriteFile(filepath.Join(root, pid, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}, root
 }
 
-func TestParseStatusMemory(t *testing.T) {
-	status := "Name:\tcat\nVmPeak:\t  9000 kB\nVmHWM:\t    2048 kB\nVmRSS:\t    1024 kB\nThreads:\t1\n"
-	hwm, rss, err := parseStatusMemory([]byte(status))
-	if err != nil || hwm != 2048*1024 || rss != 1024*1024 {
-		t.Errorf("parseStatusMemory = %d, %d, %v; want 2 MiB, 1 MiB", hwm, rss, err)
+// statLine is a /proc/<pid>/stat line (all 52 fields) with the given
+// command, utime and stime.
+func statLine(pid, comm, utime, stime string) string {
+	return pid + " (" + comm + ") S 1 " + pid + " " + pid + " 0 -1 4194560 1234 0 0 0 " + utime + " " + stime +
+		" 0 0 20 0 12 0 100 2000000 3000 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0" +
+		" 0 0 0 0 0 0 0\n"
+}
+
+func TestReadProc(t *testing.T) {
+	write, _ := fakeProc(t)
+	// The command may hold spaces and parentheses.
+	write("4242", "stat", statLine("4242", "my (odd) cmd", "250", "75"))
+	write("4242", "status", "Name:\tcat\nVmPeak:\t  9000 kB\nVmHWM:\t    2048 kB\nVmRSS:\t    1024 kB\nThreads:\t1\n")
+	if got, err := cpuTicks(4242); err != nil || got != 325 {
+		t.Errorf("cpuTicks = %d, %v; want 325", got, err)
 	}
-	for _, bad := range []string{"Name:\tkthreadd\n", "VmHWM:\t2048 kB\n", "VmHWM:\t2048 MB\nVmRSS:\t1 kB\n", "VmHWM:\tx kB\nVmRSS:\t1 kB\n"} {
-		if _, _, err := parseStatusMemory([]byte(bad)); err == nil {
-			t.Errorf("parseStatusMemory(%q) passed", bad)
-		}
+	hwm, rss, err := memory(4242)
+	if err != nil || hwm != 2048*1024 || rss != 1024*1024 {
+		t.Errorf("memory = %d, %d, %v; want 2 MiB, 1 MiB", hwm, rss, err)
+	}
+
+	// A kernel thread has no memory lines; a malformed stat is an error.
+	write("2", "stat", "2 (kthreadd) S 1 2")
+	write("2", "status", "Name:\tkthreadd\n")
+	if _, err := cpuTicks(2); err == nil {
+		t.Error("cpuTicks of a malformed stat passed")
+	}
+	if _, _, err := memory(2); err == nil {
+		t.Error("memory of a status without VmHWM and VmRSS passed")
 	}
 }
 
@@ -73,29 +96,14 @@ func TestUsageOfThisProcess(t *testing.T) {
 }
 
 func TestUsageOfMissingProcess(t *testing.T) {
-	root := t.TempDir()
-	old := procRoot
-	procRoot = root
-	t.Cleanup(func() { procRoot = old })
-	write := func(pid, name, content string) {
-		t.Helper()
-		if err := os.MkdirAll(filepath.Join(root, pid), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(root, pid, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	stat := func(ticks string) string {
-		return "7 (srv) S 1 7 7 0 -1 0 0 0 0 0 " + ticks + " 0 0 0 20 0 1 0 1 1 1\n"
-	}
-	write("7", "stat", stat("100"))
+	write, root := fakeProc(t)
+	write("7", "stat", statLine("7", "srv", "100", "0"))
 	write("7", "status", "VmHWM:\t4096 kB\nVmRSS:\t2048 kB\n")
-	write("8", "stat", stat("100")) // exits during the workload
+	write("8", "stat", statLine("8", "srv", "100", "0")) // exits during the workload
 
 	var errs errorLog
 	m := startUsage(map[string]int{"srv": 7, "exits": 8, "never": 9}, &errs)
-	write("7", "stat", stat("350"))
+	write("7", "stat", statLine("7", "srv", "350", "0"))
 	if err := os.RemoveAll(filepath.Join(root, "8")); err != nil {
 		t.Fatal(err)
 	}
