@@ -14,6 +14,10 @@ LDFLAGS    ?= -X $(VERSION_PKG).gitCommit=$(shell git rev-parse HEAD 2>/dev/null
 # the API types and the generated clients, and two consumers of them.
 API_MODULES      := apis pkg/generated
 CONSUMER_MODULES := examples/client test/controllerruntime
+# The benchmark (wardle-bench and its suite), a module of its own so that its
+# plotting dependencies stay out of the server's; it depends on the server
+# module (test/localcluster), so it is no consumer.
+BENCH_MODULE     := test/bench
 
 .PHONY: help build run test test-unit test-integration test-e2e test-aggregation test-faults test-controller-runtime fuzz \
         test-examples bench bench-quick verify fmt-check vet verify-boilerplate verify-gomod verify-golangci-lint verify-consumers \
@@ -30,10 +34,12 @@ run: ## Run the server standalone (data in ./.wardle, HTTPS on 127.0.0.1:8443).
 
 test: verify build test-controller-runtime test-examples ## make verify, then run every test (unit, integration, e2e with kubectl, controller-runtime, the example client) with -race.
 	WARDLE_APISERVER_BINARY=$(BIN)/wardle-apiserver $(GO) test $(TESTFLAGS) ./...
+	$(GO) test -C $(BENCH_MODULE) $(TESTFLAGS) ./...
 	@set -e; for m in $(API_MODULES); do echo "$(GO) test -C $$m $(TESTFLAGS) ./..."; $(GO) test -C $$m $(TESTFLAGS) ./...; done
 
-test-unit: ## Unit tests only (the server's packages, and the apis and pkg/generated modules).
+test-unit: ## Unit tests only (the server's packages, the apis and pkg/generated modules, and the benchmark's).
 	$(GO) test $(TESTFLAGS) ./pkg/...
+	$(GO) test -C $(BENCH_MODULE) $(TESTFLAGS) ./...
 	@set -e; for m in $(API_MODULES); do echo "$(GO) test -C $$m $(TESTFLAGS) ./..."; $(GO) test -C $$m $(TESTFLAGS) ./...; done
 
 test-integration: ## Integration tests: the real server on an embedded etcd.
@@ -66,13 +72,13 @@ test-faults: build ## The fault suite: the server and a real etcd (built from th
 		$(GO) test -tags faults -count=1 -timeout 15m -v ./test/faults/...
 	$(MAKE) fuzz FUZZTIME=$(FAULTS_FUZZTIME)
 
-bench: build ## The side-by-side benchmark (raw etcd, standalone, CRD, aggregated; about 15 min): writes docs/performance.{md,json,png}. BASELINE=<performance.json> [BASELINE_LABEL=...] compares with an earlier run.
-	$(GO) build -o $(BIN)/wardle-bench ./cmd/wardle-bench
+bench: build ## The side-by-side benchmark of test/bench, a Go module of its own (raw etcd, standalone, CRD, aggregated; about 15 min): writes docs/performance.{md,json,png}. BASELINE=<performance.json> [BASELINE_LABEL=...] compares with an earlier run.
+	$(GO) build -C $(BENCH_MODULE) -o $(BIN)/wardle-bench ./cmd/wardle-bench
 	$(BIN)/wardle-bench suite --wardle-apiserver $(BIN)/wardle-apiserver --kube-apiserver "$$(hack/build-kube-apiserver.sh)" --repo . --out docs \
 		$(if $(BASELINE),--baseline "$(BASELINE)" --baseline-label "$(or $(BASELINE_LABEL),$(BASELINE))")
 
 bench-quick: build ## A short run of the benchmark, to check it works; writes _output/bench-quick.
-	$(GO) build -o $(BIN)/wardle-bench ./cmd/wardle-bench
+	$(GO) build -C $(BENCH_MODULE) -o $(BIN)/wardle-bench ./cmd/wardle-bench
 	$(BIN)/wardle-bench suite --quick --wardle-apiserver $(BIN)/wardle-apiserver --kube-apiserver "$$(hack/build-kube-apiserver.sh)" --repo . --out _output/bench-quick
 
 verify: fmt-check vet verify-boilerplate verify-gomod verify-consumers verify-golangci-lint verify-codegen ## Every static check: gofmt, go vet, license headers, go mod tidy, the consumer modules, golangci-lint, generated code (every module).
@@ -84,7 +90,7 @@ vet:
 	$(GO) vet ./...
 	$(GO) vet -tags aggregation ./test/aggregation/...
 	$(GO) vet -tags faults ./test/faults/...
-	@set -e; for m in $(API_MODULES) $(CONSUMER_MODULES); do echo "$(GO) vet -C $$m ./..."; $(GO) vet -C $$m ./...; done
+	@set -e; for m in $(API_MODULES) $(CONSUMER_MODULES) $(BENCH_MODULE); do echo "$(GO) vet -C $$m ./..."; $(GO) vet -C $$m ./...; done
 
 verify-boilerplate: ## The license header on every Go file and script.
 	hack/verify-boilerplate.sh

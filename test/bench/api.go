@@ -21,9 +21,9 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -318,45 +318,30 @@ func (b *apiBackend) cleanup(ctx context.Context, names []string) error {
 	})
 }
 
-// deleteAll calls del for every name, cleanupParallelism at a time, and
-// returns the first error.
+// deleteAll calls del for every name, cleanupParallelism at a time (each
+// call with a client index that no other call in flight holds), and
+// returns the first error; an error stops no other delete.
 func deleteAll(ctx context.Context, names []string, del func(ctx context.Context, client int, name string) error) error {
-	var (
-		mu    sync.Mutex
-		first error
-		wg    sync.WaitGroup
-		next  = make(chan string)
-	)
+	var g errgroup.Group // no context: one failed delete cancels none of the others
+	g.SetLimit(cleanupParallelism)
+	free := make(chan int, cleanupParallelism)
 	for i := range cleanupParallelism {
-		wg.Go(func() {
-			for name := range next {
-				if err := del(ctx, i, name); err != nil {
-					mu.Lock()
-					first = cmpErr(first, err)
-					mu.Unlock()
-				}
-			}
-		})
+		free <- i
 	}
-	for _, n := range names {
+	for _, name := range names {
 		if ctx.Err() != nil {
 			break
 		}
-		next <- n
+		g.Go(func() error {
+			client := <-free
+			defer func() { free <- client }()
+			return del(ctx, client, name)
+		})
 	}
-	close(next)
-	wg.Wait()
-	if first == nil {
-		first = ctx.Err()
+	if err := g.Wait(); err != nil {
+		return err
 	}
-	return first
-}
-
-func cmpErr(first, err error) error {
-	if first != nil {
-		return first
-	}
-	return err
+	return ctx.Err()
 }
 
 // close closes the clients' idle connections: every Run has transports of

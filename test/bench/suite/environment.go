@@ -29,8 +29,8 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
-	"github.com/wardle-example/wardle-apiserver/pkg/bench"
 	"github.com/wardle-example/wardle-apiserver/pkg/embeddedetcd"
+	"github.com/wardle-example/wardle-apiserver/test/bench"
 	"github.com/wardle-example/wardle-apiserver/test/localcluster"
 )
 

@@ -26,7 +26,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/wardle-example/wardle-apiserver/pkg/bench/suite"
+	"github.com/wardle-example/wardle-apiserver/test/bench/suite"
 )
 
 // newSuiteCommand runs the side-by-side benchmark and writes its report.

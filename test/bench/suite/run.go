@@ -24,7 +24,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/wardle-example/wardle-apiserver/pkg/bench"
+	"github.com/wardle-example/wardle-apiserver/test/bench"
 )
 
 // Report is everything one suite run measured.

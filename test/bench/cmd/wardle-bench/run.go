@@ -30,7 +30,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/wardle-example/wardle-apiserver/pkg/bench"
+	"github.com/wardle-example/wardle-apiserver/test/bench"
 )
 
 // runOptions are the flags of wardle-bench run.

@@ -23,7 +23,7 @@ package suite
 import (
 	"time"
 
-	"github.com/wardle-example/wardle-apiserver/pkg/bench"
+	"github.com/wardle-example/wardle-apiserver/test/bench"
 )
 
 // Target names, in the order every step runs them.

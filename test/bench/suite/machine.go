@@ -17,11 +17,9 @@ limitations under the License.
 package suite
 
 import (
-	"bufio"
-	"os"
 	"runtime"
-	"strconv"
-	"strings"
+
+	"github.com/prometheus/procfs"
 )
 
 // Machine describes the machine a report was measured on.
@@ -34,32 +32,22 @@ type Machine struct {
 	Platform  string  `json:"platform"`
 }
 
-// DescribeMachine reads the machine's description from /proc.
+// DescribeMachine reads the machine's description from /proc; what cannot
+// be read is left empty.
 func DescribeMachine() Machine {
 	m := Machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
-	m.CPUModel = procField("/proc/cpuinfo", "model name")
-	if kb, err := strconv.ParseFloat(strings.Fields(procField("/proc/meminfo", "MemTotal") + " 0")[0], 64); err == nil {
-		m.MemoryGiB = kb / (1 << 20)
+	fs, err := procfs.NewDefaultFS()
+	if err != nil {
+		return m
 	}
-	if data, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		m.Kernel = strings.TrimSpace(string(data))
+	if cpus, err := fs.CPUInfo(); err == nil && len(cpus) > 0 {
+		m.CPUModel = cpus[0].ModelName
+	}
+	if mem, err := fs.Meminfo(); err == nil && mem.MemTotal != nil {
+		m.MemoryGiB = float64(*mem.MemTotal) / (1 << 20) // kB
+	}
+	if release, err := fs.SysctlStrings("kernel.osrelease"); err == nil && len(release) > 0 {
+		m.Kernel = release[0]
 	}
 	return m
-}
-
-// procField returns the value of the first "name: value" line of a /proc file.
-func procField(path, name string) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	scanner := bufio.NewScanner(f)
-	for scanner.Scan() {
-		key, value, ok := strings.Cut(scanner.Text(), ":")
-		if ok && strings.TrimSpace(key) == name {
-			return strings.TrimSpace(value)
-		}
-	}
-	return ""
 }

@@ -17,57 +17,44 @@ limitations under the License.
 package bench
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
-	"os"
 	"sort"
-	"strconv"
-	"strings"
+
+	"github.com/prometheus/procfs"
 )
 
 // clockTicksPerSecond is USER_HZ, the unit of utime and stime in
-// /proc/<pid>/stat (what `getconf CLK_TCK` prints). The kernel reports
-// these times in USER_HZ whatever its internal HZ, and USER_HZ is 100 on
-// every architecture Linux and Go share, so it is a constant here rather
-// than a call into libc.
+// /proc/<pid>/stat (what `getconf CLK_TCK` prints, and what procfs's
+// ProcStat.CPUTime divides by). The kernel reports these times in USER_HZ
+// whatever its internal HZ, and USER_HZ is 100 on every architecture Linux
+// and Go share. CPU time is kept in whole ticks until the difference over
+// the measured phase is taken, so that the report holds exact figures.
 const clockTicksPerSecond = 100
 
 // procRoot is where /proc is; tests point it elsewhere.
-var procRoot = "/proc"
+var procRoot = procfs.DefaultMountPoint
 
-// cpuTicks returns the user plus system CPU time of pid, in clock ticks.
+// proc returns pid's entry in procRoot.
+func proc(pid int) (procfs.Proc, error) {
+	fs, err := procfs.NewFS(procRoot)
+	if err != nil {
+		return procfs.Proc{}, err
+	}
+	return fs.Proc(pid)
+}
+
+// cpuTicks returns the user plus system CPU time of pid
+// (/proc/<pid>/stat), in clock ticks.
 func cpuTicks(pid int) (uint64, error) {
-	data, err := os.ReadFile(fmt.Sprintf("%s/%d/stat", procRoot, pid))
+	p, err := proc(pid)
 	if err != nil {
 		return 0, err
 	}
-	return parseStatTicks(data)
-}
-
-// parseStatTicks reads utime and stime (fields 14 and 15) of a
-// /proc/<pid>/stat line. The command name (field 2, in parentheses) may
-// hold spaces and parentheses, so fields are counted from the last ')'.
-func parseStatTicks(data []byte) (uint64, error) {
-	i := bytes.LastIndexByte(data, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("malformed stat: no ')'")
-	}
-	// After ')': state is field 3, so utime (14) and stime (15) are the
-	// 12th and 13th.
-	fields := strings.Fields(string(data[i+1:]))
-	if len(fields) < 13 {
-		return 0, fmt.Errorf("malformed stat: %d fields after the command", len(fields))
-	}
-	utime, err := strconv.ParseUint(fields[11], 10, 64)
+	stat, err := p.Stat()
 	if err != nil {
-		return 0, fmt.Errorf("malformed stat utime: %w", err)
+		return 0, err
 	}
-	stime, err := strconv.ParseUint(fields[12], 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("malformed stat stime: %w", err)
-	}
-	return utime + stime, nil
+	return uint64(stat.UTime) + uint64(stat.STime), nil
 }
 
 // ResidentSetSize returns the resident set size (VmRSS) of pid, in bytes.
@@ -76,43 +63,22 @@ func ResidentSetSize(pid int) (int64, error) {
 	return rss, err
 }
 
-// memory returns VmHWM (peak RSS) and VmRSS of pid, in bytes.
+// memory returns VmHWM (peak RSS) and VmRSS of pid (/proc/<pid>/status),
+// in bytes.
 func memory(pid int) (hwm, rss int64, err error) {
-	data, err := os.ReadFile(fmt.Sprintf("%s/%d/status", procRoot, pid))
+	p, err := proc(pid)
 	if err != nil {
 		return 0, 0, err
 	}
-	return parseStatusMemory(data)
-}
-
-func parseStatusMemory(data []byte) (hwm, rss int64, err error) {
-	var foundHWM, foundRSS bool
-	s := bufio.NewScanner(bytes.NewReader(data))
-	for s.Scan() {
-		key, value, ok := strings.Cut(s.Text(), ":")
-		if !ok || (key != "VmHWM" && key != "VmRSS") {
-			continue
-		}
-		// "   123456 kB"
-		f := strings.Fields(value)
-		if len(f) != 2 || f[1] != "kB" {
-			return 0, 0, fmt.Errorf("malformed status %s: %q", key, value)
-		}
-		kb, err := strconv.ParseInt(f[0], 10, 64)
-		if err != nil {
-			return 0, 0, fmt.Errorf("malformed status %s: %w", key, err)
-		}
-		if key == "VmHWM" {
-			hwm, foundHWM = kb*1024, true
-		} else {
-			rss, foundRSS = kb*1024, true
-		}
+	status, err := p.NewStatus()
+	if err != nil {
+		return 0, 0, err
 	}
-	if !foundHWM || !foundRSS {
+	if status.VmHWM == 0 || status.VmRSS == 0 {
 		// Kernel threads and zombies have no memory lines.
 		return 0, 0, fmt.Errorf("status has no VmHWM and VmRSS")
 	}
-	return hwm, rss, nil
+	return int64(status.VmHWM), int64(status.VmRSS), nil
 }
 
 // usageMeter measures the CPU time of processes over the measured phase

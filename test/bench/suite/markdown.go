@@ -24,7 +24,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wardle-example/wardle-apiserver/pkg/bench"
+	"github.com/wardle-example/wardle-apiserver/test/bench"
 )
 
 // WriteMarkdown writes docs/performance.md: the machine, the command, the

@@ -28,7 +28,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
-	"github.com/wardle-example/wardle-apiserver/pkg/bench"
+	"github.com/wardle-example/wardle-apiserver/test/bench"
 )
 
 // plottedKinds are the workloads the plot shows, a row each: throughput

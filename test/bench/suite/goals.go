@@ -21,7 +21,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/wardle-example/wardle-apiserver/pkg/bench"
+	"github.com/wardle-example/wardle-apiserver/test/bench"
 )
 
 // Ratio compares the targets' throughput on one step.
