@@ -41,7 +41,7 @@ MODULES=(. apis pkg/generated examples/client test/controllerruntime test/bench)
 failed=()
 for mod in "${MODULES[@]}"; do
     echo "--- golangci-lint ${mod}"
-    if ! (cd "${mod}" && "${LINT}" run --config "${ROOT}/.golangci.yaml" ./...); then
+    if ! (cd "${mod}" && "${LINT}" run --allow-parallel-runners --config "${ROOT}/.golangci.yaml" ./...); then
         failed+=("${mod}")
     fi
 done
