@@ -22,14 +22,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
-	"k8s.io/klog/v2"
 
 	"github.com/wardle-example/wardle-apiserver/apis/wardle"
 	"github.com/wardle-example/wardle-apiserver/apis/wardle/v1alpha1"
 	"github.com/wardle-example/wardle-apiserver/apis/wardle/v1beta1"
 	"github.com/wardle-example/wardle-apiserver/pkg/controller/manager"
 	"github.com/wardle-example/wardle-apiserver/pkg/controlplane"
-	"github.com/wardle-example/wardle-apiserver/pkg/datadir"
 	"github.com/wardle-example/wardle-apiserver/pkg/embeddedetcd"
 	"github.com/wardle-example/wardle-apiserver/pkg/etcdhealth"
 	informers "github.com/wardle-example/wardle-apiserver/pkg/generated/informers/externalversions"
@@ -39,17 +37,16 @@ import (
 
 // ExtraConfig holds the wardle-specific part of the server configuration.
 type ExtraConfig struct {
-	// EmbeddedEtcd is the etcd running in this process, if any. The server
-	// closes it after it has stopped serving.
+	// EmbeddedEtcd is the etcd of this process, if any. Whoever runs the
+	// server starts it before and closes it after (pkg/cmd/server's
+	// PreparedServer); the server only stops, with etcd's error, if it fails.
 	EmbeddedEtcd *embeddedetcd.Server
 	// EtcdTracker watches etcd's availability; the server runs it while it
 	// serves.
 	EtcdTracker *etcdhealth.Tracker
-	// DataDirLock keeps other servers off the data dir. It is released
-	// last, once the embedded etcd is closed.
-	DataDirLock *datadir.Lock
 	// InsecureServing, if set, serves the same API over plain HTTP on a
-	// loopback port, as a privileged local user.
+	// loopback port, as a privileged local user. Its listener belongs to
+	// whoever opened it, who closes it.
 	InsecureServing *genericapiserver.DeprecatedInsecureServingInfo
 	// InformerFactory feeds the admission plugins that read wardle objects.
 	// The server starts it once it serves, and is not ready until it has
@@ -136,28 +133,6 @@ func (c CompletedConfig) New() (*WardleServer, error) {
 		})
 	}
 	return s, nil
-}
-
-// Close releases what the configuration started before the server existed:
-// the embedded etcd and the data-dir lock. Run calls it when the server
-// stops; call it yourself only if the server never runs.
-func (s *WardleServer) Close() {
-	s.extra.Close()
-}
-
-// Close stops the embedded etcd, if there is one, then releases the
-// data-dir lock. It is safe to call more than once.
-func (e *ExtraConfig) Close() {
-	if e.EmbeddedEtcd != nil {
-		e.EmbeddedEtcd.Close()
-		e.EmbeddedEtcd = nil
-	}
-	if e.DataDirLock != nil {
-		if err := e.DataDirLock.Release(); err != nil {
-			klog.ErrorS(err, "Releasing the data dir lock")
-		}
-		e.DataDirLock = nil
-	}
 }
 
 // apiGroupInfo builds the storage of every resource and serves it in both

@@ -36,12 +36,11 @@ func (s *WardleServer) PrepareRun() PreparedWardleServer {
 	return PreparedWardleServer{generic: s.GenericAPIServer.PrepareRun(), server: s}
 }
 
-// Run serves until ctx ends, then shuts down gracefully: the listeners stop,
-// in-flight requests finish, and only then is the embedded etcd (if any)
-// closed, so no acknowledged write is lost.
+// Run serves until ctx ends, then shuts down gracefully: the listeners stop
+// and in-flight requests finish before it returns. It closes nothing it did
+// not open: the caller closes the embedded etcd, the listeners it opened and
+// the data-dir lock after Run returns, so no acknowledged write is lost.
 func (s PreparedWardleServer) Run(ctx context.Context) error {
-	defer s.server.Close()
-
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 

@@ -93,7 +93,7 @@ func (c *Config) ensureCertificates() error {
 	return nil
 }
 
-// configureTLS makes the certificates and sets mutual TLS on every
+// configureTLS sets mutual TLS on every
 // listener of cfg: each requires a client certificate from etcd's CA, with
 // the one common name that belongs there.
 func (c *Config) configureTLS(cfg *embed.Config) error {
@@ -101,9 +101,6 @@ func (c *Config) configureTLS(cfg *embed.Config) error {
 		if u.Host != "" && u.Scheme != "https" {
 			return fmt.Errorf("the embedded etcd URL %s must be https when it has a PKI dir", u.String())
 		}
-	}
-	if err := c.ensureCertificates(); err != nil {
-		return err
 	}
 	server, serverKey := c.pair("server")
 	peer, peerKey := c.pair("peer")

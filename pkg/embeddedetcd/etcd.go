@@ -39,6 +39,7 @@ import (
 
 	"go.etcd.io/etcd/client/pkg/v3/transport"
 	"go.etcd.io/etcd/server/v3/embed"
+	"go.uber.org/zap"
 )
 
 // Config says where an embedded etcd keeps its data and certificates and
@@ -66,6 +67,16 @@ type Config struct {
 	PeerURL url.URL
 	// LogLevel is etcd's own log level (debug, info, warn, error).
 	LogLevel string
+	// QuotaBackendBytes is the size at which etcd raises its NOSPACE alarm
+	// and refuses writes; 0 is etcd's default, 2 GiB.
+	QuotaBackendBytes int64
+	// AutoCompactionMode is "periodic" or "revision", and says how etcd
+	// reads AutoCompactionRetention.
+	AutoCompactionMode string
+	// AutoCompactionRetention is how much history etcd keeps when it
+	// compacts itself: a duration (periodic; a bare number is hours) or a
+	// number of revisions. "0" or empty leaves etcd's own compaction off.
+	AutoCompactionRetention string
 }
 
 // NewConfig returns a Config for dataDir, with its certificates in pkiDir,
@@ -128,8 +139,8 @@ func (c *Config) Secure() bool { return c.PKIDir != "" }
 
 // ClientTLSConfig returns the TLS configuration of the API server's client
 // certificate (see ClientCertFile), for a tool or test that talks to the
-// embedded etcd itself. Start must have made the certificates first. It is
-// nil for an insecure Config.
+// embedded etcd itself. EnsureCertificates (or Run) must have made the
+// certificates first. It is nil for an insecure Config.
 func (c *Config) ClientTLSConfig() (*tls.Config, error) {
 	if !c.Secure() {
 		return nil, nil
@@ -138,18 +149,43 @@ func (c *Config) ClientTLSConfig() (*tls.Config, error) {
 	return info.ClientConfig()
 }
 
-// Server is a running embedded etcd.
+// Server is an embedded etcd: New makes it, Run starts it, Close stops it.
 type Server struct {
+	config  *Config
 	etcd    *embed.Etcd
 	closing *atomic.Bool
+	ready   chan struct{}
+}
+
+// New returns the embedded etcd of c, not started: Run starts it.
+func New(c *Config) *Server {
+	return &Server{config: c, closing: &atomic.Bool{}, ready: make(chan struct{})}
 }
 
 // Start makes etcd's certificates (when the Config is secure), starts etcd
-// and waits until it serves clients or ctx ends.
+// and waits until it serves clients or ctx ends: New and Run in one.
 func Start(ctx context.Context, c *Config) (*Server, error) {
-	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("creating the embedded etcd data dir: %w", err)
+	s := New(c)
+	if err := s.Run(ctx); err != nil {
+		return nil, err
 	}
+	return s, nil
+}
+
+// EnsureCertificates makes etcd's CA and certificates in PKIDir, or keeps
+// the ones there that are still valid. Run calls it; a caller that needs the
+// client certificate before etcd runs (to configure the storage) may call it
+// first. It does nothing for an insecure Config.
+func (c *Config) EnsureCertificates() error {
+	if !c.Secure() {
+		return nil
+	}
+	return c.ensureCertificates()
+}
+
+// embedConfig builds etcd's own configuration from c, without touching the
+// disk: the certificates it names are made by EnsureCertificates.
+func (c *Config) embedConfig(logger *zap.Logger) (*embed.Config, error) {
 	cfg := embed.NewConfig()
 	cfg.Name = "wardle"
 	cfg.Dir = c.DataDir
@@ -181,44 +217,83 @@ func Start(ctx context.Context, c *Config) (*Server, error) {
 	// ticks and 1 s elections). Heartbeats go to nobody, so short ticks cost
 	// nothing.
 	cfg.TickMs, cfg.ElectionMs = 10, 100
-	closing := &atomic.Bool{}
-	logger, err := newLogger(c.LogLevel, closing)
-	if err != nil {
-		return nil, err
+	if logger != nil {
+		cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(logger)
 	}
-	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(logger)
 	// The API server compacts etcd itself (--etcd-compaction-interval), as
-	// kube-apiserver does, so etcd's own auto-compaction stays off.
+	// kube-apiserver does, so etcd's own auto-compaction is off unless
+	// --embedded-etcd-auto-compaction-retention turns it on.
+	cfg.QuotaBackendBytes = c.QuotaBackendBytes
+	if c.AutoCompactionMode != "" {
+		cfg.AutoCompactionMode = c.AutoCompactionMode
+	}
+	if c.AutoCompactionRetention != "" {
+		cfg.AutoCompactionRetention = c.AutoCompactionRetention
+	}
+	return cfg, nil
+}
+
+// Run makes etcd's certificates (when the Config is secure), starts etcd
+// and waits until it serves clients, or fails if ctx ends first. ctx bounds
+// the start only: etcd runs until Close, so that its owner can stop it
+// after the API server has drained its requests.
+func (s *Server) Run(ctx context.Context) error {
+	c := s.config
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return fmt.Errorf("creating the embedded etcd data dir: %w", err)
+	}
+	if err := c.EnsureCertificates(); err != nil {
+		return err
+	}
+	logger, err := newLogger(c.LogLevel, s.closing)
+	if err != nil {
+		return err
+	}
+	cfg, err := c.embedConfig(logger)
+	if err != nil {
+		return err
+	}
 
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("starting the embedded etcd in %s: %w", c.DataDir, err)
+		return fmt.Errorf("starting the embedded etcd in %s: %w", c.DataDir, err)
 	}
 	select {
 	case <-e.Server.ReadyNotify():
-		return &Server{etcd: e, closing: closing}, nil
+		s.etcd = e
+		close(s.ready)
+		return nil
 	case err := <-e.Err():
-		closing.Store(true)
+		s.closing.Store(true)
 		e.Close()
-		return nil, fmt.Errorf("embedded etcd failed while starting: %w", err)
+		return fmt.Errorf("embedded etcd failed while starting: %w", err)
 	case <-ctx.Done():
-		closing.Store(true)
+		s.closing.Store(true)
 		e.Close()
-		return nil, fmt.Errorf("embedded etcd did not become ready: %w", context.Cause(ctx))
+		return fmt.Errorf("embedded etcd did not become ready: %w", context.Cause(ctx))
 	case <-time.After(time.Minute):
-		closing.Store(true)
+		s.closing.Store(true)
 		e.Close()
-		return nil, fmt.Errorf("embedded etcd did not become ready within a minute (data dir %s)", c.DataDir)
+		return fmt.Errorf("embedded etcd did not become ready within a minute (data dir %s)", c.DataDir)
 	}
 }
 
-// Err delivers an error if etcd fails after it started.
-func (s *Server) Err() <-chan error { return s.etcd.Err() }
+// Ready is closed once Run has started etcd and it serves clients.
+func (s *Server) Ready() <-chan struct{} { return s.ready }
+
+// Err delivers an error if etcd fails after it started; before Run has
+// started it, nothing.
+func (s *Server) Err() <-chan error {
+	if s.etcd == nil {
+		return nil
+	}
+	return s.etcd.Err()
+}
 
 // Close stops etcd after its in-flight requests, and syncs its data to
-// disk. It is safe to call more than once.
+// disk. It is safe to call more than once, and before Run.
 func (s *Server) Close() {
-	if s.closing.Swap(true) {
+	if s.closing.Swap(true) || s.etcd == nil {
 		return
 	}
 	s.etcd.Close()

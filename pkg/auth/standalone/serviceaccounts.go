@@ -95,12 +95,19 @@ func (o *ServiceAccountOptions) Audiences() authenticator.Audiences {
 	return authenticator.Audiences{o.Issuer}
 }
 
-// TokenGenerator loads (or, when defaultKeyFile is used and missing,
-// generates) the signing key and returns the token issuer.
-func (o *ServiceAccountOptions) TokenGenerator() (serviceaccount.TokenGenerator, error) {
+// EnsureSigningKey generates the signing key file when it is missing. The
+// server calls it with the other certificates, before it builds its
+// configuration: TokenGenerator only reads the key.
+func (o *ServiceAccountOptions) EnsureSigningKey() error {
 	if _, _, err := keyutil.LoadOrGenerateKeyFile(o.SigningKeyFile); err != nil {
-		return nil, fmt.Errorf("--service-account-signing-key-file: %w", err)
+		return fmt.Errorf("--service-account-signing-key-file: %w", err)
 	}
+	return nil
+}
+
+// TokenGenerator reads the signing key (see EnsureSigningKey) and returns
+// the token issuer.
+func (o *ServiceAccountOptions) TokenGenerator() (serviceaccount.TokenGenerator, error) {
 	key, err := keyutil.PrivateKeyFromFile(o.SigningKeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("--service-account-signing-key-file: %w", err)

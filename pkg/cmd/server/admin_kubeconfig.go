@@ -17,6 +17,8 @@ limitations under the License.
 package server
 
 import (
+	"path/filepath"
+
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
@@ -50,4 +52,9 @@ func writeAdminKubeconfig(path, serverURL string, caPEM, certPEM, keyPEM []byte)
 	}
 	config.CurrentContext = kubeconfigContext
 	return clientcmd.WriteToFile(*config, path)
+}
+
+// AdminKubeconfigPath is where a standalone server writes the admin kubeconfig.
+func (o *WardleServerOptions) AdminKubeconfigPath() string {
+	return filepath.Join(o.DataDir, "admin.kubeconfig")
 }

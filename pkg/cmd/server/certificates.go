@@ -29,6 +29,29 @@ import (
 	"github.com/wardle-example/wardle-apiserver/pkg/pki"
 )
 
+// ensurePKI makes what is missing of the certificates and keys the
+// configuration reads: the CA and serving certificate (ensureCertificates),
+// in standalone mode the service-account signing key, and the embedded
+// etcd's own CA and certificates. It returns the CA, or nil when none is
+// needed.
+func (o *WardleServerOptions) ensurePKI() (*pki.CA, error) {
+	ca, err := o.ensureCertificates()
+	if err != nil {
+		return nil, err
+	}
+	if o.standalone {
+		if err := o.ServiceAccounts.EnsureSigningKey(); err != nil {
+			return nil, err
+		}
+	}
+	if o.embeddedEtcd != nil {
+		if err := o.embeddedEtcd.EnsureCertificates(); err != nil {
+			return nil, err
+		}
+	}
+	return ca, nil
+}
+
 // ensureCertificates makes the CA, and the serving certificate unless the
 // user gave one. It returns the CA, or nil when none is needed.
 func (o *WardleServerOptions) ensureCertificates() (*pki.CA, error) {
@@ -98,7 +121,7 @@ func (o *WardleServerOptions) writeAdminKubeconfig(ca *pki.CA) error {
 }
 
 // SecureURL is the HTTPS address a local client reaches the server at.
-// It is final once Config has opened the listener.
+// It is final once Config has opened the secure listener (Prepare).
 func (o *WardleServerOptions) SecureURL() string {
 	serving := o.RecommendedOptions.SecureServing
 	host := serving.BindAddress

@@ -137,6 +137,23 @@ var flagTable = map[string]flagCase{
 			t.Error("an embedded etcd with --etcd-servers")
 		}
 	}},
+	// embedded etcd: they act in both modes, since the embedded etcd runs
+	// in both; with --etcd-servers they are refused (TestEmbeddedEtcdFlagsNeedEmbeddedEtcd).
+	"embedded-etcd-quota-backend-bytes": {modes: both, value: "4294967296", check: func(t *testing.T, o *WardleServerOptions) {
+		if o.embeddedEtcd == nil || o.embeddedEtcd.QuotaBackendBytes != 4<<30 {
+			t.Errorf("embedded etcd config %+v: want a 4 GiB quota", o.embeddedEtcd)
+		}
+	}},
+	"embedded-etcd-auto-compaction-mode": {modes: both, value: "revision", with: []string{"--embedded-etcd-auto-compaction-retention=1000"}, check: func(t *testing.T, o *WardleServerOptions) {
+		if o.embeddedEtcd == nil || o.embeddedEtcd.AutoCompactionMode != "revision" {
+			t.Errorf("embedded etcd config %+v: want revision compaction", o.embeddedEtcd)
+		}
+	}},
+	"embedded-etcd-auto-compaction-retention": {modes: both, value: "1h", check: func(t *testing.T, o *WardleServerOptions) {
+		if o.embeddedEtcd == nil || o.embeddedEtcd.AutoCompactionRetention != "1h" {
+			t.Errorf("embedded etcd config %+v: want 1h of retention", o.embeddedEtcd)
+		}
+	}},
 	"etcd-servers-overrides":       {modes: neither, value: "/events#http://127.0.0.1:2380"},
 	"lease-reuse-duration-seconds": {modes: both, value: "30"},
 	"storage-backend":              {modes: both, value: "etcd3"},

@@ -71,8 +71,9 @@ func (o *InsecureServingOptions) Enabled() bool {
 	return o.BindPort > 0 || o.Listener != nil
 }
 
-// ApplyTo opens the insecure listener, or returns nil when it is off.
-func (o *InsecureServingOptions) ApplyTo() (*genericapiserver.DeprecatedInsecureServingInfo, error) {
+// Listen opens the insecure listener (unless one is given), or returns nil
+// when it is off. The caller closes the listener.
+func (o *InsecureServingOptions) Listen() (*genericapiserver.DeprecatedInsecureServingInfo, error) {
 	if !o.Enabled() {
 		return nil, nil
 	}

@@ -104,7 +104,7 @@ func (l *fakeListener) Addr() net.Addr            { return l.addr }
 func TestInsecureServingApplyTo(t *testing.T) {
 	t.Run("off", func(t *testing.T) {
 		o := NewInsecureServingOptions()
-		info, err := o.ApplyTo()
+		info, err := o.Listen()
 		if err != nil || info != nil {
 			t.Errorf("ApplyTo() = %v, %v; want nil, nil", info, err)
 		}
@@ -119,7 +119,7 @@ func TestInsecureServingApplyTo(t *testing.T) {
 			if !o.Enabled() {
 				t.Fatal("a given listener does not turn the port on")
 			}
-			info, err := o.ApplyTo()
+			info, err := o.Listen()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -138,7 +138,7 @@ func TestInsecureServingApplyTo(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			o := &InsecureServingOptions{BindAddress: net.ParseIP("127.0.0.1"), Listener: &fakeListener{addr: addr}}
-			info, err := o.ApplyTo()
+			info, err := o.Listen()
 			if err == nil || info != nil {
 				t.Errorf("ApplyTo() = %v, %v; want an error", info, err)
 			}

@@ -138,6 +138,27 @@ func TestEtcdCertificateFlagsNeedEtcdServers(t *testing.T) {
 	}
 }
 
+func TestEmbeddedEtcdFlagsNeedEmbeddedEtcd(t *testing.T) {
+	flags := []string{"--embedded-etcd-quota-backend-bytes=1073741824", "--embedded-etcd-auto-compaction-mode=periodic", "--embedded-etcd-auto-compaction-retention=1h"}
+	for _, mode := range [][]string{nil, {"--kubeconfig=/nonexistent/kubeconfig"}} {
+		o := parsedOptions(t, append(append([]string{"--etcd-servers=https://127.0.0.1:2379"}, mode...), flags...)...)
+		err := o.Validate()
+		for _, flag := range []string{"--embedded-etcd-quota-backend-bytes", "--embedded-etcd-auto-compaction-mode", "--embedded-etcd-auto-compaction-retention"} {
+			if err == nil || !strings.Contains(err.Error(), flag+" has no effect with --etcd-servers") {
+				t.Errorf("%s with --etcd-servers %v: want an error naming it, got %v", flag, mode, err)
+			}
+		}
+		o = parsedOptions(t, append(mode, flags...)...)
+		if err := o.Validate(); err != nil {
+			t.Errorf("the embedded etcd flags without --etcd-servers %v must validate: %v", mode, err)
+		}
+	}
+	o := parsedOptions(t, "--embedded-etcd-auto-compaction-mode=daily")
+	if err := o.Validate(); err == nil || !strings.Contains(err.Error(), "--embedded-etcd-auto-compaction-mode") {
+		t.Errorf("an unknown compaction mode: want an error naming the flag, got %v", err)
+	}
+}
+
 func TestAggregatedWhenKubeconfigGiven(t *testing.T) {
 	for _, flag := range []string{"--kubeconfig", "--authentication-kubeconfig", "--authorization-kubeconfig"} {
 		t.Run(flag, func(t *testing.T) {

@@ -116,17 +116,15 @@ func startTestServer(t testing.TB, dataDir string, flags []string) (*TestServer,
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	config, err := opts.Config()
+	// What the binary does (RunWardleServer), in two halves so that the
+	// test knows where the server listens before it waits for it.
+	ctx, cancel := context.WithCancel(context.Background())
+	prepared, err := opts.Prepare(ctx)
 	if err != nil {
-		return nil, err
-	}
-	wardle, err := config.Complete().New()
-	if err != nil {
-		config.ExtraConfig.Close()
+		cancel()
 		return nil, err
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
 	s := &TestServer{
 		DataDir:     dataDir,
 		Kubeconfig:  opts.AdminKubeconfigPath(),
@@ -135,7 +133,7 @@ func startTestServer(t testing.TB, dataDir string, flags []string) (*TestServer,
 		cancel:      cancel,
 		done:        make(chan error, 1),
 	}
-	go func() { s.done <- wardle.PrepareRun().Run(ctx) }()
+	go func() { s.done <- prepared.Run(ctx) }()
 
 	s.AdminConfig, err = clientcmd.BuildConfigFromFlags("", s.Kubeconfig)
 	if err != nil {
