@@ -201,6 +201,7 @@ func TestValidateRefusesWhatStandaloneCannotDo(t *testing.T) {
 		"non-loopback insecure":    {[]string{"--insecure-port=8080", "--insecure-bind-address=0.0.0.0"}, "not a loopback address"},
 		"empty data dir":           {[]string{"--data-dir="}, "--data-dir"},
 		"old TLS":                  {[]string{"--tls-min-version=VersionTLS11"}, "VersionTLS12"},
+		"no secure port":           {[]string{"--secure-port=0"}, "--secure-port must be a port between 1 and 65535"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

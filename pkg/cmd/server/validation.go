@@ -36,6 +36,12 @@ func (o *WardleServerOptions) Validate() error {
 	errs = append(errs, o.StandaloneAuthentication.Validate()...)
 	errs = append(errs, o.StandaloneAuthorization.Validate()...)
 	errs = append(errs, o.ServiceAccounts.Validate()...)
+	// The library reads --secure-port 0 as "no secure serving"; this server
+	// always serves HTTPS (its controllers and admission use the loopback
+	// client it builds from it), so 0 would leave it without one.
+	if ss := o.RecommendedOptions.SecureServing; ss.Listener == nil && ss.BindPort == 0 {
+		errs = append(errs, fmt.Errorf("--secure-port must be a port between 1 and 65535: wardle-apiserver always serves HTTPS, and 0 would turn it off"))
+	}
 	switch o.RecommendedOptions.SecureServing.MinTLSVersion {
 	case "VersionTLS10", "VersionTLS11":
 		errs = append(errs, fmt.Errorf("--tls-min-version %s is too old: the minimum is VersionTLS12", o.RecommendedOptions.SecureServing.MinTLSVersion))
