@@ -17,10 +17,8 @@ limitations under the License.
 package e2e
 
 import (
-	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -28,6 +26,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wardle-example/wardle-apiserver/test/localcluster"
 )
 
 // inUseTimeout is how long a second server on a data dir in use may take
@@ -48,7 +48,7 @@ func TestSecondServerOnDataDirInUse(t *testing.T) {
 	first := startServer(t, dataDir)
 	k := newKubectl(t, "--kubeconfig", first.kubeconfigPath())
 	createExamples(t, k)
-	want := fmt.Sprintf("data dir %s is in use by another wardle-apiserver (pid %d); stop it or use another --data-dir", dataDir, first.cmd.Process.Pid)
+	want := fmt.Sprintf("data dir %s is in use by another wardle-apiserver (pid %d); stop it or use another --data-dir", dataDir, first.pid())
 
 	for _, tc := range []struct {
 		name  string
@@ -60,40 +60,33 @@ func TestSecondServerOnDataDirInUse(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"--data-dir=" + dataDir, "--secure-port=" + strconv.Itoa(freePort(t)), "--controllers="}, tc.extra...)
-			cmd := exec.Command(serverBinary, args...)
-			cmd.Dir = t.TempDir()
-			cmd.Env = cleanEnv("HOME=" + cmd.Dir)
-			cmd.SysProcAttr = childProcAttr()
-			var out bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &out
+			dir := t.TempDir()
 			start := time.Now()
-			if err := cmd.Start(); err != nil {
+			second, err := localcluster.StartProcessEnv("wardle-apiserver", dir, cleanEnv("HOME="+dir), serverBinary, args...)
+			if err != nil {
 				t.Fatal(err)
 			}
-			// Its exit code is read from cmd.ProcessState below.
-			exited := make(chan struct{})
-			go func() { _ = cmd.Wait(); close(exited) }()
 			select {
-			case <-exited:
+			case <-second.Done():
 			case <-time.After(inUseTimeout):
-				killProcessGroup(cmd.Process)
-				<-exited
-				t.Fatalf("a second server on the data dir in use did not exit within %v:\n%s", inUseTimeout, out.String())
+				second.Kill()
+				t.Fatalf("a second server on the data dir in use did not exit within %v:\n%s", inUseTimeout, second.Log())
 			}
 			took := time.Since(start)
-			if code := cmd.ProcessState.ExitCode(); code == 0 {
-				t.Errorf("a second server on the data dir in use exited 0:\n%s", out.String())
+			out := second.Log()
+			if code := second.ExitCode(); code == 0 {
+				t.Errorf("a second server on the data dir in use exited 0:\n%s", out)
 			}
-			assertContains(t, "second server's output", out.String(), want)
-			t.Logf("the second server exited with code %d after %v", cmd.ProcessState.ExitCode(), took.Round(time.Millisecond))
+			assertContains(t, "second server's output", out, want)
+			t.Logf("the second server exited with code %d after %v", second.ExitCode(), took.Round(time.Millisecond))
 		})
 	}
 
 	// The first is untouched: it serves, its kubeconfig and its lock stand.
 	assertTable(t, k.ok(t, "get", "flunders"), flunderHeader, firstFlunderRow, secondFlunderRow)
 	k.ok(t, "delete", "flunder", "my-second-flunder")
-	if data, err := os.ReadFile(filepath.Join(dataDir, "wardle-apiserver.lock")); err != nil || strings.TrimSpace(string(data)) != strconv.Itoa(first.cmd.Process.Pid) {
-		t.Errorf("the lock file holds %q (%v), want the first server's pid %d", data, err, first.cmd.Process.Pid)
+	if data, err := os.ReadFile(filepath.Join(dataDir, "wardle-apiserver.lock")); err != nil || strings.TrimSpace(string(data)) != strconv.Itoa(first.pid()) {
+		t.Errorf("the lock file holds %q (%v), want the first server's pid %d", data, err, first.pid())
 	}
 	first.Stop()
 	// Once the first has stopped, the dir is free again.

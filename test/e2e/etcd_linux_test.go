@@ -39,6 +39,8 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/wardle-example/wardle-apiserver/test/testcerts"
 )
 
 // listeningSocket is a socket a process listens on.
@@ -226,7 +228,7 @@ const injectedKey = "/registry/wardle.example.com/wardle.example.com/flunders/de
 func probeEmbeddedEtcd(t *testing.T, s *apiServer) {
 	t.Helper()
 	var etcdPorts []int
-	for _, socket := range listeningSockets(t, s.cmd.Process.Pid) {
+	for _, socket := range listeningSockets(t, s.pid()) {
 		if socket.network == "unix" {
 			t.Errorf("the server listens on unix socket %q", socket.addr)
 			continue
@@ -274,9 +276,8 @@ func probeEmbeddedEtcd(t *testing.T, s *apiServer) {
 	if err != nil {
 		t.Fatalf("admin.kubeconfig's client certificate: %v", err)
 	}
-	otherCA, otherCAKey := newCA(t, "another-ca")
-	otherCertFile, otherKeyFile := newClientCert(t, otherCA, otherCAKey, "wardle-apiserver-etcd-client", "")
-	otherCert := loadPair(otherCertFile, otherKeyFile)
+	otherPair := testcerts.ClientCert(t, testcerts.NewCA(t, "another-ca"), "wardle-apiserver-etcd-client")
+	otherCert := &otherPair
 
 	apiServer := etcdCredential{"the API server's etcd client certificate", tlsWith(roots, apiServerCert)}
 	peer := etcdCredential{"etcd's peer certificate", tlsWith(roots, peerCert)}

@@ -18,17 +18,11 @@ package e2e
 
 import (
 	"bytes"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
 	"io"
-	"math/big"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -37,6 +31,8 @@ import (
 	"time"
 
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/wardle-example/wardle-apiserver/test/testcerts"
 )
 
 // The secure port is about HTTPS and client certificates, so these tests
@@ -150,8 +146,7 @@ func TestSecurePort(t *testing.T) {
 	})
 
 	t.Run("untrusted client certificate", func(t *testing.T) {
-		caCert, caKey := newCA(t, "not-the-wardle-ca")
-		certFile, keyFile := newClientCert(t, caCert, caKey, "mallory", "system:masters")
+		certFile, keyFile := testcerts.ClientCertFiles(t, testcerts.NewCA(t, "not-the-wardle-ca"), "mallory", "system:masters")
 		args := []string{"--server", s.secureURL(), "--certificate-authority", filepath.Join(pki, "ca.crt"),
 			"--client-certificate", certFile, "--client-key", keyFile}
 		r := bare.fail(t, append(args, "get", "flunders")...)
@@ -161,15 +156,7 @@ func TestSecurePort(t *testing.T) {
 	})
 
 	t.Run("user outside system:masters", func(t *testing.T) {
-		pair, err := tls.LoadX509KeyPair(filepath.Join(pki, "ca.crt"), filepath.Join(pki, "ca.key"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		caCert, err := x509.ParseCertificate(pair.Certificate[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		certFile, keyFile := newClientCert(t, caCert, pair.PrivateKey.(crypto.Signer), "alice", "developers")
+		certFile, keyFile := testcerts.ClientCertFiles(t, testcerts.LoadCA(t, pki), "alice", "developers")
 		args := []string{"--server", s.secureURL(), "--certificate-authority", filepath.Join(pki, "ca.crt"),
 			"--client-certificate", certFile, "--client-key", keyFile}
 		// Authenticated, but not in system:masters: even discovery is denied.
@@ -200,72 +187,6 @@ func TestSecurePort(t *testing.T) {
 		}
 		assertContains(t, "stderr", r.Stderr, "--insecure-bind-address 0.0.0.0 is not a loopback address")
 	})
-}
-
-// newCA makes a self-signed CA.
-func newCA(t testing.TB, name string) (*x509.Certificate, crypto.Signer) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	template := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: name},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, template, template, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cert, key
-}
-
-// newClientCert makes a client certificate for user in group, signed by
-// ca, and writes it and its key to files.
-func newClientCert(t testing.TB, ca *x509.Certificate, caKey crypto.Signer, user, group string) (certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
-	if err != nil {
-		t.Fatal(err)
-	}
-	template := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: user, Organization: []string{group}},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, template, ca, key.Public(), caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, user+".crt"), filepath.Join(dir, user+".key")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return certFile, keyFile
 }
 
 // assertLastLine asserts that the last line of out starts with prefix.

@@ -24,7 +24,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -34,13 +33,13 @@ import (
 
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/wardle-example/wardle-apiserver/test/localcluster"
 )
 
 const (
 	// readyTimeout bounds how long a server may take to become ready.
 	readyTimeout = 60 * time.Second
-	// stopTimeout bounds a graceful shutdown after SIGTERM or SIGINT.
-	stopTimeout = 30 * time.Second
 	// startAttempts is how often startServer tries new ports when the
 	// ports it picked were taken in the meantime.
 	startAttempts = 3
@@ -48,7 +47,8 @@ const (
 	maxLogShown = 64 << 10
 )
 
-// apiServer is one run of the wardle-apiserver binary.
+// apiServer is one run of the wardle-apiserver binary, a
+// localcluster.Process.
 type apiServer struct {
 	t testing.TB
 	// workDir is the server's working dir.
@@ -57,15 +57,13 @@ type apiServer struct {
 	dataDir string
 	// securePort is the HTTPS port; insecurePort the plain-HTTP one (0: off).
 	securePort, insecurePort int
-	// logPath captures the server's stdout and stderr.
-	logPath string
 
-	cmd    *exec.Cmd
-	exited chan struct{} // closed when cmd.Wait returned
-	// waitErr is cmd.Wait's result, set before exited is closed.
-	waitErr error
+	proc    *localcluster.Process
 	stopped bool
 }
+
+// pid is the server's process id.
+func (s *apiServer) pid() int { return s.proc.Pid() }
 
 // kubeconfigPath is the admin kubeconfig the server writes.
 func (s *apiServer) kubeconfigPath() string {
@@ -84,9 +82,9 @@ func (s *apiServer) insecureURL() string {
 
 // log returns what the server has logged so far.
 func (s *apiServer) log() string {
-	data, err := os.ReadFile(s.logPath)
+	data, err := os.ReadFile(s.proc.LogPath)
 	if err != nil {
-		return fmt.Sprintf("<reading %s: %v>", s.logPath, err)
+		return fmt.Sprintf("<reading %s: %v>", s.proc.LogPath, err)
 	}
 	return string(data)
 }
@@ -143,36 +141,19 @@ func launchServer(t testing.TB, workDir, dataDir string, securePort, insecurePor
 	if !filepath.IsAbs(dataDir) {
 		dataDir = filepath.Join(workDir, dataDir)
 	}
-	logFile, err := os.CreateTemp(workDir, "wardle-apiserver-*.log")
+	proc, err := localcluster.StartProcessEnv("wardle-apiserver", workDir, cleanEnv("HOME="+workDir), serverBinary, args...)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("starting %s: %v", serverBinary, err)
 	}
-	defer logFile.Close()
 	s := &apiServer{
 		t:            t,
 		workDir:      workDir,
 		dataDir:      dataDir,
 		securePort:   securePort,
 		insecurePort: insecurePort,
-		logPath:      logFile.Name(),
-		exited:       make(chan struct{}),
+		proc:         proc,
 	}
-	cmd := exec.Command(serverBinary, args...)
-	cmd.Dir = workDir
-	cmd.Env = cleanEnv("HOME=" + workDir)
-	cmd.Stdin = nil
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	// Its own process group, and (on Linux) killed when the test process dies.
-	cmd.SysProcAttr = childProcAttr()
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", serverBinary, err)
-	}
-	s.cmd = cmd
-	go func() {
-		s.waitErr = cmd.Wait()
-		close(s.exited)
-	}()
-	t.Logf("started wardle-apiserver (pid %d) %q in %s; log %s", cmd.Process.Pid, args, workDir, s.logPath)
+	t.Logf("started wardle-apiserver (pid %d) %q in %s; log %s", s.pid(), args, workDir, proc.LogPath)
 
 	if err := s.waitReady(); err != nil {
 		s.kill()
@@ -181,7 +162,7 @@ func launchServer(t testing.TB, workDir, dataDir string, securePort, insecurePor
 	t.Cleanup(func() {
 		s.stop(syscall.SIGTERM)
 		if t.Failed() {
-			t.Logf("wardle-apiserver %s log (%s):\n%s", strings.Join(args, " "), s.logPath, logTail(s.log()))
+			t.Logf("wardle-apiserver %s log (%s):\n%s", strings.Join(args, " "), proc.LogPath, logTail(s.log()))
 		}
 	})
 	return s, nil
@@ -190,36 +171,23 @@ func launchServer(t testing.TB, workDir, dataDir string, securePort, insecurePor
 // waitReady polls /readyz until it passes on every port, the server exits,
 // or readyTimeout passes.
 func (s *apiServer) waitReady() error {
-	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
-	defer cancel()
 	plain := &http.Client{Timeout: 5 * time.Second}
-	lastErr := errors.New("not polled yet")
-	for {
-		select {
-		case <-s.exited:
-			err := fmt.Errorf("the server exited before it was ready: %v", s.waitErr)
-			if strings.Contains(s.log(), "address already in use") {
-				err = fmt.Errorf("%w: %w", errPortInUse, err)
-			}
-			return err
-		case <-ctx.Done():
-			return fmt.Errorf("not ready within %v: %v", readyTimeout, lastErr)
-		case <-time.After(100 * time.Millisecond):
-		}
+	err := s.proc.WaitReady(context.Background(), readyTimeout, "wardle-apiserver /readyz", func(ctx context.Context) error {
 		if s.insecurePort != 0 {
-			if lastErr = getReadyz(ctx, plain, s.insecureURL()); lastErr != nil {
-				continue
+			if err := getReadyz(ctx, plain, s.insecureURL()); err != nil {
+				return err
 			}
 		}
 		client, err := s.adminHTTPClient()
 		if err != nil {
-			lastErr = err
-			continue
+			return err
 		}
-		if lastErr = getReadyz(ctx, client, s.secureURL()); lastErr == nil {
-			return nil
-		}
+		return getReadyz(ctx, client, s.secureURL())
+	})
+	if exited, _ := s.proc.Exited(); exited && strings.Contains(s.log(), "address already in use") {
+		return fmt.Errorf("%w: %w", errPortInUse, err)
 	}
+	return err
 }
 
 // adminHTTPClient is an HTTPS client with the admin kubeconfig's
@@ -277,25 +245,17 @@ func (s *apiServer) stop(sig syscall.Signal) {
 		return
 	}
 	s.stopped = true
-	if err := s.cmd.Process.Signal(sig); err != nil {
-		select {
-		case <-s.exited:
-			s.t.Errorf("wardle-apiserver (pid %d) exited before it was stopped: %v", s.cmd.Process.Pid, s.waitErr)
-		default:
-			s.t.Errorf("sending %v to wardle-apiserver (pid %d): %v", sig, s.cmd.Process.Pid, err)
-			s.kill()
-		}
+	if exited, err := s.proc.Exited(); exited {
+		s.t.Errorf("wardle-apiserver (pid %d) exited before it was stopped: %v", s.pid(), err)
 		return
 	}
-	select {
-	case <-s.exited:
-	case <-time.After(stopTimeout):
-		s.t.Errorf("wardle-apiserver (pid %d) did not exit within %v of %v; killing it", s.cmd.Process.Pid, stopTimeout, sig)
-		s.kill()
+	if err := s.proc.StopWith(sig); err != nil {
+		s.t.Errorf("wardle-apiserver (pid %d): %v", s.pid(), err)
 		return
 	}
-	if code := s.cmd.ProcessState.ExitCode(); code != 0 {
-		s.t.Errorf("wardle-apiserver (pid %d) did not exit cleanly after %v: %v (exit code %d)", s.cmd.Process.Pid, sig, s.waitErr, code)
+	if code := s.proc.ExitCode(); code != 0 {
+		_, err := s.proc.Exited()
+		s.t.Errorf("wardle-apiserver (pid %d) did not exit cleanly after %v: %v (exit code %d)", s.pid(), sig, err, code)
 		return
 	}
 	// A graceful shutdown ends with the listeners closed.
@@ -307,23 +267,18 @@ func (s *apiServer) stop(sig syscall.Signal) {
 // kill kills the server's process group and waits for it.
 func (s *apiServer) kill() {
 	s.stopped = true
-	killProcessGroup(s.cmd.Process)
-	select {
-	case <-s.exited:
-	case <-time.After(stopTimeout):
-		s.t.Errorf("wardle-apiserver (pid %d) did not die after SIGKILL", s.cmd.Process.Pid)
-	}
+	s.proc.Kill()
 }
 
-// freePort returns a loopback port that was free a moment ago.
+// freePort returns a loopback port that was free a moment ago
+// (localcluster.FreePort, failing the test on error).
 func freePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := localcluster.FreePort()
 	if err != nil {
 		t.Fatalf("picking a free port: %v", err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 // requirePortFree fails the test if nothing may listen on 127.0.0.1:port.

@@ -17,22 +17,15 @@ limitations under the License.
 package integration
 
 import (
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"fmt"
-	"math/big"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilversion "k8s.io/apimachinery/pkg/util/version"
@@ -40,57 +33,8 @@ import (
 
 	wardlev1beta1 "github.com/wardle-example/wardle-apiserver/apis/wardle/v1beta1"
 	wardleversion "github.com/wardle-example/wardle-apiserver/pkg/version"
+	"github.com/wardle-example/wardle-apiserver/test/testcerts"
 )
-
-// newKeyPair makes a certificate from template, signed by parent (self
-// signed when parent is nil).
-func newKeyPair(t *testing.T, template *x509.Certificate, parent *x509.Certificate, parentKey crypto.Signer) (*x509.Certificate, crypto.Signer) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatalf("generating a key: %v", err)
-	}
-	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
-	if err != nil {
-		t.Fatalf("serial: %v", err)
-	}
-	template.SerialNumber = serial
-	template.NotBefore = time.Now().Add(-time.Hour)
-	template.NotAfter = time.Now().Add(time.Hour)
-	if parent == nil {
-		parent, parentKey = template, key
-	}
-	der, err := x509.CreateCertificate(rand.Reader, template, parent, key.Public(), parentKey)
-	if err != nil {
-		t.Fatalf("signing %s: %v", template.Subject.CommonName, err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatalf("parsing: %v", err)
-	}
-	return cert, key
-}
-
-func newTestCA(t *testing.T, name string) (*x509.Certificate, crypto.Signer) {
-	t.Helper()
-	return newKeyPair(t, &x509.Certificate{
-		Subject:               pkix.Name{CommonName: name},
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}, nil, nil)
-}
-
-// clientCert makes a client certificate for user in groups, signed by ca.
-func clientCert(t *testing.T, ca *x509.Certificate, caKey crypto.Signer, user string, groups ...string) tls.Certificate {
-	t.Helper()
-	cert, key := newKeyPair(t, &x509.Certificate{
-		Subject:     pkix.Name{CommonName: user, Organization: groups},
-		KeyUsage:    x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}, ca, caKey)
-	return tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}
-}
 
 // httpsClient trusts the server's CA and presents cert, if any, whatever
 // CAs the server says it accepts.
@@ -131,10 +75,7 @@ func TestAuthentication(t *testing.T) {
 	if !pool.AppendCertsFromPEM(caPEM) {
 		t.Fatalf("no certificate in pki/ca.crt")
 	}
-	serverCA, err := tls.LoadX509KeyPair(filepath.Join(e.DataDir, "pki", "ca.crt"), filepath.Join(e.DataDir, "pki", "ca.key"))
-	if err != nil {
-		t.Fatalf("loading the server's CA: %v", err)
-	}
+	serverCA := testcerts.LoadCA(t, filepath.Join(e.DataDir, "pki"))
 
 	// refused checks that a request without usable credentials gets a 401
 	// or 403 Status, never a success, and returns the code.
@@ -232,8 +173,8 @@ func TestAuthentication(t *testing.T) {
 	t.Run("ClientCertFromAnotherCA", func(t *testing.T) {
 		// Same identity as the admin, but signed by a CA the server does
 		// not trust: authentication fails outright.
-		otherCA, otherKey := newTestCA(t, "wardle-ca")
-		client := httpsClient(t, pool, ptrTo(clientCert(t, otherCA, otherKey, "wardle-admin", "system:masters")))
+		otherCA := testcerts.NewCA(t, "wardle-ca")
+		client := httpsClient(t, pool, ptrTo(testcerts.ClientCert(t, otherCA, "wardle-admin", "system:masters")))
 		for _, p := range protected {
 			do(t, client, p.method, e.SecureURL+p.path, "application/json", p.body).expectFailure(t, http.StatusUnauthorized, metav1.StatusReasonUnauthorized)
 		}
@@ -242,19 +183,14 @@ func TestAuthentication(t *testing.T) {
 	})
 
 	t.Run("SelfSignedClientCert", func(t *testing.T) {
-		self, selfKey := newKeyPair(t, &x509.Certificate{
-			Subject:     pkix.Name{CommonName: "wardle-admin", Organization: []string{"system:masters"}},
-			KeyUsage:    x509.KeyUsageDigitalSignature,
-			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-		}, nil, nil)
-		client := httpsClient(t, pool, &tls.Certificate{Certificate: [][]byte{self.Raw}, PrivateKey: selfKey})
+		client := httpsClient(t, pool, ptrTo(testcerts.SelfSignedClientCert(t, "wardle-admin", "system:masters")))
 		do(t, client, http.MethodGet, e.SecureURL+flunders, "", nil).expectFailure(t, http.StatusUnauthorized, metav1.StatusReasonUnauthorized)
 	})
 
 	t.Run("AuthenticatedButNotAuthorized", func(t *testing.T) {
 		// A user the server's CA vouches for, outside system:masters and
 		// bound to no role: known (not 401) but allowed nothing (403).
-		client := httpsClient(t, pool, ptrTo(clientCert(t, serverCA.Leaf, serverCA.PrivateKey.(crypto.Signer), "bob", "developers")))
+		client := httpsClient(t, pool, ptrTo(testcerts.ClientCert(t, serverCA, "bob", "developers")))
 		for _, p := range protected {
 			r := do(t, client, p.method, e.SecureURL+p.path, "application/json", p.body)
 			status := r.expectFailure(t, http.StatusForbidden, metav1.StatusReasonForbidden)
@@ -276,7 +212,7 @@ func TestAuthentication(t *testing.T) {
 	})
 
 	t.Run("AnyMasterIsAdmin", func(t *testing.T) {
-		client := httpsClient(t, pool, ptrTo(clientCert(t, serverCA.Leaf, serverCA.PrivateKey.(crypto.Signer), "alice", "system:masters")))
+		client := httpsClient(t, pool, ptrTo(testcerts.ClientCert(t, serverCA, "alice", "system:masters")))
 		r := do(t, client, http.MethodPost, e.SecureURL+flunders, "application/json", newFlunder("by-alice")).expectCode(t, http.StatusCreated)
 		if !strings.Contains(string(r.body), `"name":"by-alice"`) {
 			t.Errorf("create response %s", truncate(r.body))

@@ -19,8 +19,6 @@ package integration
 import (
 	"bytes"
 	"context"
-	"crypto"
-	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"net/http"
@@ -36,6 +34,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/wardle-example/wardle-apiserver/apis/wardle/validation"
+	"github.com/wardle-example/wardle-apiserver/test/testcerts"
 )
 
 // The requests of the reliability review: every one got a 500 (or took
@@ -282,11 +281,8 @@ func TestTooManyRequestsIsAStatus(t *testing.T) {
 	if err != nil || !pool.AppendCertsFromPEM(caPEM) {
 		t.Fatalf("reading the CA: %v", err)
 	}
-	serverCA, err := tls.LoadX509KeyPair(filepath.Join(e.DataDir, "pki", "ca.crt"), filepath.Join(e.DataDir, "pki", "ca.key"))
-	if err != nil {
-		t.Fatalf("loading the server's CA: %v", err)
-	}
-	bob := httpsClient(t, pool, ptrTo(clientCert(t, serverCA.Leaf, serverCA.PrivateKey.(crypto.Signer), "bob", "developers")))
+	serverCA := testcerts.LoadCA(t, filepath.Join(e.DataDir, "pki"))
+	bob := httpsClient(t, pool, ptrTo(testcerts.ClientCert(t, serverCA, "bob", "developers")))
 
 	// Slow-ish writes: a Fischer with about half a megabyte of names.
 	var names bytes.Buffer

@@ -40,6 +40,8 @@ import (
 	auditv1 "k8s.io/apiserver/pkg/apis/audit/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/wardle-example/wardle-apiserver/test/testcerts"
 )
 
 // The identities and requests of the standalone security table.
@@ -118,8 +120,7 @@ func TestStandaloneSecurityTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	foreignCA, foreignKey := newTestCA(t, "some-other-ca")
-	foreign := clientCert(t, foreignCA, foreignKey, "mallory", "system:masters")
+	foreign := testcerts.ClientCert(t, testcerts.NewCA(t, "some-other-ca"), "mallory", "system:masters")
 	plain := httpsClient(t, pool, nil)
 
 	type identity struct {

@@ -129,10 +129,7 @@ func StartControllers(ctx context.Context, k *KubeAPIServer, dir, binary string,
 		cs.Replicas = append(cs.Replicas, c)
 	}
 	for _, c := range cs.Replicas {
-		if err := Poll(ctx, ReadyTimeout, c.Process.Name+" readiness probe", func(ctx context.Context) error {
-			if err := c.Process.Running(); err != nil {
-				return Fatal{Err: err}
-			}
+		if err := c.Process.WaitReady(ctx, ReadyTimeout, c.Process.Name+" readiness probe", func(ctx context.Context) error {
 			return c.Probe(ctx, c.ReadinessPath)
 		}); err != nil {
 			cs.Stop()

@@ -19,9 +19,6 @@ package localcluster
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"fmt"
 	"net"
 	"os"
@@ -81,7 +78,11 @@ func StartKubeAPIServer(ctx context.Context, dir, binary, etcdURL string, extraA
 		return nil, err
 	}
 	saKey := filepath.Join(pkiDir, "sa.key")
-	if err := writeECKey(saKey); err != nil {
+	saKeyPEM, err := keyutil.MakeEllipticPrivateKeyPEM()
+	if err != nil {
+		return nil, err
+	}
+	if err := keyutil.WriteKey(saKey, saKeyPEM); err != nil {
 		return nil, err
 	}
 
@@ -128,10 +129,7 @@ func StartKubeAPIServer(ctx context.Context, dir, binary, etcdURL string, extraA
 		if err != nil {
 			return err
 		}
-		return Poll(ctx, ReadyTimeout, "kube-apiserver /readyz", func(ctx context.Context) error {
-			if err := k.Process.Running(); err != nil {
-				return Fatal{Err: err}
-			}
+		return k.Process.WaitReady(ctx, ReadyTimeout, "kube-apiserver /readyz", func(ctx context.Context) error {
 			return client.Discovery().RESTClient().Get().AbsPath("/readyz").Do(ctx).Error()
 		})
 	}
@@ -185,16 +183,4 @@ func (k *KubeAPIServer) KubectlAs(kubeconfig, stdin string, args ...string) (str
 		return out.String(), fmt.Errorf("kubectl %s: %w: %s", strings.Join(args, " "), err, out.String())
 	}
 	return out.String(), nil
-}
-
-func writeECKey(path string) error {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return err
-	}
-	data, err := keyutil.MarshalPrivateKeyToPEM(key)
-	if err != nil {
-		return err
-	}
-	return keyutil.WriteKey(path, data)
 }

@@ -16,10 +16,20 @@ limitations under the License.
 
 package localcluster
 
-import "syscall"
+import (
+	"os"
+	"syscall"
+)
 
-// childProcAttr puts a child in its own process group and kills it when
-// the parent dies, so no server outlives a killed test or benchmark.
+// childProcAttr puts a child in its own process group and has the kernel
+// kill it when the parent dies, so no server outlives a killed test or
+// benchmark.
 func childProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+}
+
+// killGroup kills p and everything in its process group.
+func killGroup(p *os.Process) {
+	_ = syscall.Kill(-p.Pid, syscall.SIGKILL)
+	_ = p.Kill()
 }

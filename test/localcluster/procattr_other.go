@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !unix
 
 /*
 Copyright The wardle-apiserver Authors.
@@ -18,9 +18,13 @@ limitations under the License.
 
 package localcluster
 
-import "syscall"
+import (
+	"os"
+	"syscall"
+)
 
-// childProcAttr puts a child in its own process group.
-func childProcAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Setpgid: true}
-}
+// childProcAttr has nothing to add where there are no process groups.
+func childProcAttr() *syscall.SysProcAttr { return nil }
+
+// killGroup kills p.
+func killGroup(p *os.Process) { _ = p.Kill() }

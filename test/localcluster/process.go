@@ -24,6 +24,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -34,8 +35,12 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 )
 
-// stopTimeout bounds a graceful shutdown.
-const stopTimeout = 30 * time.Second
+// StopTimeout bounds a graceful shutdown.
+const StopTimeout = 30 * time.Second
+
+// readyInterval is how often WaitReady polls: often, so that start-up
+// times measured with it are precise.
+const readyInterval = 20 * time.Millisecond
 
 // Process is a child process whose output goes to a log file.
 type Process struct {
@@ -46,10 +51,21 @@ type Process struct {
 	err     error
 }
 
-// StartProcess runs binary with args in dir, with its output in
-// dir/<name>.log. On Linux the child dies with the parent.
+// StartProcess runs binary with args in dir, with HOME=dir and otherwise
+// this process's environment. See StartProcessEnv.
 func StartProcess(name, dir, binary string, args ...string) (*Process, error) {
-	logFile, err := os.Create(filepath.Join(dir, name+".log"))
+	return StartProcessEnv(name, dir, append(os.Environ(), "HOME="+dir), binary, args...)
+}
+
+// StartProcessEnv runs binary with args in dir and exactly env as its
+// environment, with its output in dir/<name>.log (dir/<name>-<random>.log
+// if that exists, as after a restart in the same dir). The child is in its
+// own process group, and on Linux it dies with the parent.
+func StartProcessEnv(name, dir string, env []string, binary string, args ...string) (*Process, error) {
+	logFile, err := os.OpenFile(filepath.Join(dir, name+".log"), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		logFile, err = os.CreateTemp(dir, name+"-*.log")
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +73,7 @@ func StartProcess(name, dir, binary string, args ...string) (*Process, error) {
 	p := &Process{Name: name, LogPath: logFile.Name(), exited: make(chan struct{})}
 	p.cmd = exec.Command(binary, args...)
 	p.cmd.Dir = dir
-	p.cmd.Env = append(os.Environ(), "HOME="+dir)
+	p.cmd.Env = env
 	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
 	p.cmd.SysProcAttr = childProcAttr()
 	if err := p.cmd.Start(); err != nil {
@@ -73,32 +89,60 @@ func StartProcess(name, dir, binary string, args ...string) (*Process, error) {
 // Pid is the process id.
 func (p *Process) Pid() int { return p.cmd.Process.Pid }
 
-// Stop sends SIGTERM and waits for the process to exit, killing it if it
-// does not within stopTimeout. It is safe to call more than once.
-func (p *Process) Stop() error {
+// Stop sends SIGTERM and waits for the process to exit, killing its
+// process group if it does not within StopTimeout. It is safe to call more
+// than once.
+func (p *Process) Stop() error { return p.StopWith(syscall.SIGTERM) }
+
+// StopWith is Stop with sig (SIGINT, as Ctrl-C) instead of SIGTERM. It
+// returns an error if the process had to be killed; ExitCode tells how it
+// exited.
+func (p *Process) StopWith(sig os.Signal) error {
 	select {
 	case <-p.exited:
 		return nil
 	default:
 	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		select {
+		case <-p.exited:
+			return nil
+		default:
+		}
+		p.Kill()
+		return fmt.Errorf("sending %v to %s: %w; killed it", sig, p.Name, err)
+	}
 	select {
 	case <-p.exited:
 		return nil
-	case <-time.After(stopTimeout):
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-		<-p.exited
-		return fmt.Errorf("%s did not stop within %v of SIGTERM", p.Name, stopTimeout)
+	case <-time.After(StopTimeout):
+		p.Kill()
+		return fmt.Errorf("%s did not stop within %v of %v; killed it", p.Name, StopTimeout, sig)
 	}
 }
 
 // Signal sends sig to the process (SIGSTOP and SIGCONT pause and resume it).
-func (p *Process) Signal(sig syscall.Signal) error { return p.cmd.Process.Signal(sig) }
+func (p *Process) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
 
-// Kill kills the process with SIGKILL, as a crash would, and waits for it.
+// Kill kills the process and its process group with SIGKILL, as a crash
+// would, and waits for the process.
 func (p *Process) Kill() {
-	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	killGroup(p.cmd.Process)
 	<-p.exited
+}
+
+// Done is closed when the process has exited.
+func (p *Process) Done() <-chan struct{} { return p.exited }
+
+// ExitCode is the process's exit code: -1 while it runs or if a signal
+// ended it.
+func (p *Process) ExitCode() int {
+	select {
+	case <-p.exited:
+		return p.cmd.ProcessState.ExitCode()
+	default:
+		return -1
+	}
 }
 
 // Running returns an error if the process has exited.
@@ -158,6 +202,18 @@ func (f Fatal) Unwrap() error { return f.Err }
 // last failure.
 func Poll(ctx context.Context, timeout time.Duration, what string, check func(ctx context.Context) error) error {
 	return pollEvery(ctx, 200*time.Millisecond, timeout, what, check)
+}
+
+// WaitReady is how a test waits for a process to become ready: it calls
+// check (a /readyz probe, say) every 20 ms until it returns nil, timeout
+// passes, or the process exits; a Fatal error also ends it at once.
+func (p *Process) WaitReady(ctx context.Context, timeout time.Duration, what string, check func(ctx context.Context) error) error {
+	return pollEvery(ctx, readyInterval, timeout, what, func(ctx context.Context) error {
+		if err := p.Running(); err != nil {
+			return Fatal{Err: err}
+		}
+		return check(ctx)
+	})
 }
 
 func pollEvery(ctx context.Context, interval, timeout time.Duration, what string, check func(ctx context.Context) error) error {

@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
-	"time"
 
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -51,11 +50,7 @@ func StartStandalone(ctx context.Context, dir, binary string, extraArgs ...strin
 	if s.Process, err = StartProcess("wardle-apiserver", dir, binary, args...); err != nil {
 		return nil, err
 	}
-	// Every 20 ms, so that start-up times measured this way are precise.
-	err = pollEvery(ctx, 20*time.Millisecond, ReadyTimeout, "standalone wardle-apiserver /readyz", func(ctx context.Context) error {
-		if err := s.Process.Running(); err != nil {
-			return Fatal{Err: err}
-		}
+	err = s.Process.WaitReady(ctx, ReadyTimeout, "standalone wardle-apiserver /readyz", func(ctx context.Context) error {
 		// Read each time: the server writes it once it has its port.
 		config, err := clientcmd.BuildConfigFromFlags("", s.Kubeconfig)
 		if err != nil {

@@ -115,10 +115,7 @@ func (w *Wardle) waitAvailable(ctx context.Context, k *KubeAPIServer, certs stri
 	probe := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{RootCAs: roots, ServerName: "api.wardle.svc"},
 	}}
-	if err := Poll(ctx, ReadyTimeout, "wardle-apiserver /readyz", func(ctx context.Context) error {
-		if err := w.Process.Running(); err != nil {
-			return Fatal{Err: err}
-		}
+	if err := w.Process.WaitReady(ctx, ReadyTimeout, "wardle-apiserver /readyz", func(ctx context.Context) error {
 		resp, err := probe.Get(fmt.Sprintf("https://127.0.0.1:%d/readyz", w.Port))
 		if err != nil {
 			return err

@@ -130,10 +130,7 @@ func waitEtcd(ctx context.Context, url string, p *localcluster.Process) error {
 		return err
 	}
 	defer client.Close()
-	return localcluster.Poll(ctx, time.Minute, "etcd", func(ctx context.Context) error {
-		if err := p.Running(); err != nil {
-			return localcluster.Fatal{Err: err}
-		}
+	return p.WaitReady(ctx, time.Minute, "etcd", func(ctx context.Context) error {
 		_, err := client.Get(ctx, "health")
 		return err
 	})

@@ -1,3 +1,5 @@
+//go:build unix && !linux
+
 /*
 Copyright The wardle-apiserver Authors.
 
@@ -14,22 +16,22 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package e2e
+package localcluster
 
 import (
 	"os"
 	"syscall"
 )
 
-// childProcAttr puts a child in its own process group and has the kernel
-// kill it when the test process dies, so no server outlives a crashed or
-// killed test.
+// childProcAttr puts a child in its own process group. Without Linux's
+// Pdeathsig, a child of a parent that is killed outright survives it;
+// Stop and Kill kill the group otherwise.
 func childProcAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	return &syscall.SysProcAttr{Setpgid: true}
 }
 
-// killProcessGroup kills p and everything in its process group.
-func killProcessGroup(p *os.Process) {
+// killGroup kills p and everything in its process group.
+func killGroup(p *os.Process) {
 	_ = syscall.Kill(-p.Pid, syscall.SIGKILL)
 	_ = p.Kill()
 }
