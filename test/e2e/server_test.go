@@ -184,6 +184,9 @@ func (s *apiServer) waitReady() error {
 		}
 		return getReadyz(ctx, client, s.secureURL())
 	})
+	if err == nil {
+		return nil
+	}
 	if exited, _ := s.proc.Exited(); exited && strings.Contains(s.log(), "address already in use") {
 		return fmt.Errorf("%w: %w", errPortInUse, err)
 	}
