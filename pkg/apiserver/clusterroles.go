@@ -33,6 +33,17 @@ import (
 func ClusterRoles() controlplane.RBACPolicy {
 	read := []string{"get", "list", "watch"}
 	write := []string{"create", "update", "patch", "delete", "deletecollection"}
+	// What view (and so edit and admin) may read: every resource and
+	// subresource of the group. A new kind adds its line.
+	viewable := []string{
+		"flunders", "flunders/status",
+		"fischers",
+	}
+	// What edit and admin may also write. A new kind adds its line unless,
+	// like Fischers, it is cluster-wide policy.
+	editable := []string{
+		"flunders",
+	}
 	role := func(name, aggregateTo string, rules ...rbacv1.PolicyRule) rbacv1.ClusterRole {
 		return rbacv1.ClusterRole{
 			ObjectMeta: metav1.ObjectMeta{
@@ -52,12 +63,12 @@ func ClusterRoles() controlplane.RBACPolicy {
 		ClusterRoles: []rbacv1.ClusterRole{
 			role("system:aggregate-to-view:"+wardle.GroupName, "view", rbacv1.PolicyRule{
 				APIGroups: []string{wardle.GroupName},
-				Resources: []string{"flunders", "flunders/status", "fischers"},
+				Resources: viewable,
 				Verbs:     read,
 			}),
 			role("system:aggregate-to-edit:"+wardle.GroupName, "edit", rbacv1.PolicyRule{
 				APIGroups: []string{wardle.GroupName},
-				Resources: []string{"flunders"},
+				Resources: editable,
 				Verbs:     write,
 			}),
 		},

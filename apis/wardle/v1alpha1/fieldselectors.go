@@ -22,11 +22,20 @@ import (
 	"github.com/wardle-example/wardle-apiserver/apis/wardle"
 )
 
+// fieldLabelConversions are the field selectors each kind supports in this
+// version, by kind. A new kind adds its line here.
+var fieldLabelConversions = map[string]runtime.FieldLabelConversionFunc{
+	"Flunder": wardle.FlunderFieldLabelConversion,
+	"Fischer": wardle.FischerFieldLabelConversion,
+}
+
 // addFieldLabelConversionFuncs tells the scheme which field selectors each
 // kind supports in this version.
 func addFieldLabelConversionFuncs(scheme *runtime.Scheme) error {
-	if err := scheme.AddFieldLabelConversionFunc(SchemeGroupVersion.WithKind("Flunder"), wardle.FlunderFieldLabelConversion); err != nil {
-		return err
+	for kind, conversion := range fieldLabelConversions {
+		if err := scheme.AddFieldLabelConversionFunc(SchemeGroupVersion.WithKind(kind), conversion); err != nil {
+			return err
+		}
 	}
-	return scheme.AddFieldLabelConversionFunc(SchemeGroupVersion.WithKind("Fischer"), wardle.FischerFieldLabelConversion)
+	return nil
 }

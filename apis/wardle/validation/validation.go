@@ -153,12 +153,20 @@ func validateReferenceName(name string, fldPath *field.Path) field.ErrorList {
 // ValidateFlunderStatus checks the conditions (type, status, reason, time;
 // one per type) and the observed generation.
 func ValidateFlunderStatus(status *wardle.FlunderStatus, fldPath *field.Path) field.ErrorList {
-	if n := len(status.Conditions); n > MaxItems {
+	return ValidateConditionsStatus(status.Conditions, status.ObservedGeneration, fldPath)
+}
+
+// ValidateConditionsStatus checks a status made of conditions and an
+// observed generation, as every wardle kind with a status has: well-formed
+// conditions (type, status, reason, time), one per type, at most MaxItems,
+// and an observed generation that is not negative.
+func ValidateConditionsStatus(conditions []metav1.Condition, observedGeneration int64, fldPath *field.Path) field.ErrorList {
+	if n := len(conditions); n > MaxItems {
 		// Checking each would only add as many more errors.
 		return field.ErrorList{field.TooMany(fldPath.Child("conditions"), n, MaxItems)}
 	}
-	allErrs := metav1validation.ValidateConditions(status.Conditions, fldPath.Child("conditions"))
-	return append(allErrs, apimachineryvalidation.ValidateNonnegativeField(status.ObservedGeneration, fldPath.Child("observedGeneration"))...)
+	allErrs := metav1validation.ValidateConditions(conditions, fldPath.Child("conditions"))
+	return append(allErrs, apimachineryvalidation.ValidateNonnegativeField(observedGeneration, fldPath.Child("observedGeneration"))...)
 }
 
 // ValidateFischer checks a Fischer on create.
