@@ -131,10 +131,10 @@ func Parse(page string) ([]Step, error) {
 
 // instruction parses one line as an instruction, without its block.
 func instruction(line string) (Step, bool) {
-	switch {
-	case line == "Run:":
+	switch line {
+	case "Run:":
 		return Step{Action: Run}, true
-	case line == "Try it:":
+	case "Try it:":
 		return Step{Action: TryIt}, true
 	}
 	if m := newFileRE.FindStringSubmatch(line); m != nil {
