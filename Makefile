@@ -5,9 +5,9 @@ BIN       := $(CURDIR)/bin
 # Every test runs with the race detector; -count=1 keeps results honest.
 TESTFLAGS ?= -race -count=1 -timeout 20m
 GO_FILES   = $(shell find . -name '*.go' -not -path './_output/*' -not -path './.git/*')
-# /version reports the commit a binary was built from.
+# /version reports the commit a binary was built from (none before the first commit).
 VERSION_PKG = github.com/wardle-example/wardle-apiserver/pkg/version
-LDFLAGS    ?= -X $(VERSION_PKG).gitCommit=$(shell git rev-parse HEAD 2>/dev/null) \
+LDFLAGS    ?= -X $(VERSION_PKG).gitCommit=$(shell git rev-parse --verify -q HEAD 2>/dev/null) \
               -X $(VERSION_PKG).gitTreeState=$(shell [ -z "$$(git status --porcelain 2>/dev/null)" ] && echo clean || echo dirty) \
               -X $(VERSION_PKG).buildDate=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 # The Go modules nested in this one, which ./... at the root does not reach:
