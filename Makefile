@@ -21,7 +21,7 @@ BENCH_MODULE     := test/bench
 
 .PHONY: help build run test test-unit test-integration test-e2e test-aggregation test-faults test-controller-runtime fuzz \
         test-examples bench bench-quick verify fmt-check vet verify-boilerplate verify-gomod verify-golangci-lint verify-consumers \
-        update-codegen verify-codegen clean
+        update-codegen verify-codegen verify-new-project clean
 
 help: ## Show this help.
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-24s %s\n", $$1, $$2}'
@@ -109,6 +109,9 @@ update-codegen: ## Regenerate deepcopy, conversion, defaults, openapi, clientset
 
 verify-codegen: ## Fail if the generated code is stale.
 	hack/verify-codegen.sh
+
+verify-new-project: ## hack/new-project.sh end to end: a renamed copy in a temp dir builds, serves its group, passes its unit and integration tests (about 7 min; KEEP=1 keeps it).
+	hack/verify-new-project.sh
 
 clean: ## Remove build output and the default data dir.
 	rm -rf $(BIN) _output .wardle
