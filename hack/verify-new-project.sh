@@ -47,8 +47,9 @@ fi
 NEW_SHORT="${NEW_GROUP%%.*}"
 
 # Files that may still say the old name, each with the reason. None so far:
-# the only binary file, docs/performance.png, has no such bytes (its plot
-# labels are pixels), and everything else is text new-project.sh renames.
+# everything is text new-project.sh renames but docs/performance.png, whose
+# bytes do not hold the name (its plot labels, which still name the old
+# project until make bench redraws it, are pixels).
 ALLOWED_OLD_NAME=()
 
 WORK="$(mktemp -d -t verify-new-project.XXXXXX)"
@@ -102,47 +103,66 @@ any_spelling() {
     echo "${out}"
 }
 
-check_names() {
+# project_files: the new project's files, NUL-separated: what its git
+# would track. Not .git, _output (the code generators) or bin: the server
+# binary holds k8s.io/component-base's help for --feature-gates, whose
+# example names the upstream sample API, this project's ancestor.
+project_files() {
+    git -C "${COPY}" ls-files -z --cached --others --exclude-standard
+}
+
+# no_old_name: no file (binary files too) and no path says the old short
+# name, in any case.
+no_old_name() {
     local found=() f
-    # Every file, binary ones included; not .git (git init's own files) or
-    # _output (the code generators, built from the module cache).
     while IFS= read -r f; do
         allowed "${f}" || found+=("${f}")
-    done < <(cd "${COPY}" && { grep -rlia --exclude-dir=.git --exclude-dir=_output -e "${CURRENT_SHORT}" . || true; } |
-        sed 's|^\./||')
+    done < <(cd "${COPY}" && { project_files | xargs -0 grep -lia -e "${CURRENT_SHORT}" || true; })
     while IFS= read -r f; do
         found+=("path: ${f}")
-    done < <(cd "${COPY}" && find . \( -path ./.git -o -path ./_output \) -prune -o -iname "*${CURRENT_SHORT}*" -print | sed 's|^\./||')
+    done < <(project_files | tr '\0' '\n' | grep -i -e "${CURRENT_SHORT}" || true)
     if ((${#found[@]} > 0)); then
         printf '  %s\n' "${found[@]}" >&2
         fail "these files of the new project still say ${CURRENT_SHORT} (case-insensitive)"
     fi
     echo "no file and no path says ${CURRENT_SHORT}"
+}
 
-    # A spelling of an old name that new-project.sh has no rule for comes
-    # out half renamed: the new short name with the rest of the old name
-    # (a jsonpath with the group's dots escaped once did). Look for each old
-    # name in any spelling: the short name replaced, any separators between
-    # its words.
+# none_half_renamed: a spelling of an old name that new-project.sh has no
+# rule for comes out half renamed, the new short name with the rest of the
+# old name (a jsonpath with the group's dots escaped once did). Looks for
+# each old name in any spelling: the short name replaced, any separators
+# between its words.
+none_half_renamed() {
     local patterns=() name
     for name in "${CURRENT_GROUP}" "${CURRENT_BINARY}" "${CURRENT_MODULE}"; do
         patterns+=(-e "$(any_spelling "${name//"${CURRENT_SHORT}"/"${NEW_SHORT}"}")")
     done
-    if (cd "${COPY}" && grep -rnEa --exclude-dir=.git --exclude-dir=_output "${patterns[@]}" .) >&2; then
+    if (cd "${COPY}" && project_files | xargs -0 grep -nEa "${patterns[@]}") >&2; then
         fail "the lines above hold an old name half renamed: new-project.sh needs a rule for that spelling"
     fi
     echo "no old name is left half renamed"
+}
 
+# new_names_in_place: the new names where they belong.
+new_names_in_place() {
+    local dir
     [[ "$(cd "${COPY}" && GOWORK=off go list -m)" == "${NEW_MODULE}" ]] || fail "the copy's module is not ${NEW_MODULE}"
-    for f in "apis/${NEW_SHORT}/v1beta1" "cmd/${NEW_BINARY}" "cmd/${NEW_SHORT}-controller" "pkg/registry/${NEW_SHORT}/flunder"; do
-        [[ -d "${COPY}/${f}" ]] || fail "the copy has no ${f}"
+    for dir in "apis/${NEW_SHORT}/v1beta1" "cmd/${NEW_BINARY}" "cmd/${NEW_SHORT}-controller" "pkg/registry/${NEW_SHORT}/flunder"; do
+        [[ -d "${COPY}/${dir}" ]] || fail "the copy has no ${dir}"
     done
-    # The etcd prefix, in source: the smoke test below finds the key itself
-    # only if etcd's write-ahead log is where it looks.
+    # The etcd prefix in source as well: the smoke test finds the key only
+    # as long as etcd's write-ahead log is where it looks.
     grep -rqF "\"/registry/${NEW_GROUP}\"" "${COPY}/pkg/cmd/server" || fail "the copy's default etcd prefix is not /registry/${NEW_GROUP}"
     grep -qxF -- "        - ${NEW_MODULE}" "${COPY}/.golangci.yaml" || fail "the copy's .golangci.yaml does not take ${NEW_MODULE} as its local import prefix"
     grep -qF "Copyright The ${NEW_BINARY} Authors." "${COPY}/hack/boilerplate.go.txt" || fail "the copy's license header does not name ${NEW_BINARY}"
     echo "the module, directories, etcd prefix, lint config and license header carry the new names"
+}
+
+check_names() {
+    no_old_name
+    none_half_renamed
+    new_names_in_place
 }
 
 check_codegen() {
