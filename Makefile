@@ -5,9 +5,9 @@ BIN       := $(CURDIR)/bin
 # Every test runs with the race detector; -count=1 keeps results honest.
 TESTFLAGS ?= -race -count=1 -timeout 20m
 GO_FILES   = $(shell find . -name '*.go' -not -path './_output/*' -not -path './.git/*')
-# /version reports the commit a binary was built from.
+# /version reports the commit a binary was built from (none before the first commit).
 VERSION_PKG = github.com/wardle-example/wardle-apiserver/pkg/version
-LDFLAGS    ?= -X $(VERSION_PKG).gitCommit=$(shell git rev-parse HEAD 2>/dev/null) \
+LDFLAGS    ?= -X $(VERSION_PKG).gitCommit=$(shell git rev-parse --verify -q HEAD 2>/dev/null) \
               -X $(VERSION_PKG).gitTreeState=$(shell [ -z "$$(git status --porcelain 2>/dev/null)" ] && echo clean || echo dirty) \
               -X $(VERSION_PKG).buildDate=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 # The Go modules nested in this one, which ./... at the root does not reach:
@@ -21,7 +21,7 @@ BENCH_MODULE     := test/bench
 
 .PHONY: help build run test test-unit test-integration test-e2e test-aggregation test-faults test-controller-runtime fuzz \
         test-examples bench bench-quick verify fmt-check vet verify-boilerplate verify-gomod verify-golangci-lint verify-consumers \
-        update-codegen verify-codegen verify-adding-a-kind clean
+        update-codegen verify-codegen verify-adding-a-kind verify-new-project clean
 
 help: ## Show this help.
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-24s %s\n", $$1, $$2}'
@@ -113,6 +113,9 @@ update-codegen: ## Regenerate deepcopy, conversion, defaults, openapi, clientset
 
 verify-codegen: ## Fail if the generated code is stale.
 	hack/verify-codegen.sh
+
+verify-new-project: ## hack/new-project.sh end to end: a renamed copy in a temp dir builds, serves its group, passes its unit and integration tests (about 7 min; KEEP=1 keeps it).
+	hack/verify-new-project.sh
 
 clean: ## Remove build output and the default data dir.
 	rm -rf $(BIN) _output .wardle
