@@ -114,7 +114,7 @@ update-codegen: ## Regenerate deepcopy, conversion, defaults, openapi, clientset
 verify-codegen: ## Fail if the generated code is stale.
 	hack/verify-codegen.sh
 
-verify-new-project: ## hack/new-project.sh end to end: a renamed copy in a temp dir builds, serves its group, passes its unit and integration tests (about 7 min; KEEP=1 keeps it).
+verify-new-project: ## hack/new-project.sh end to end: a renamed copy in a temp dir builds, serves its group, passes its unit and integration tests (about 5 min; KEEP=1 keeps it).
 	hack/verify-new-project.sh
 
 clean: ## Remove build output and the default data dir.
