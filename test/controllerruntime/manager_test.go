@@ -257,6 +257,16 @@ func TestKubebuilderManager(t *testing.T) {
 	t.Run("secure metrics", func(t *testing.T) {
 		reader := createServiceAccountToken(t, admin, "monitoring", "prometheus")
 		stranger := createServiceAccountToken(t, admin, "monitoring", "stranger")
+		// The manager starts its metrics server among its other runnables,
+		// in no order with the controller the subtests above saw working:
+		// wait until it listens.
+		waitFor(t, "the metrics server to listen on "+metricsAddr, func(ctx context.Context) (bool, error) {
+			conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", metricsAddr)
+			if err != nil {
+				return false, nil
+			}
+			return true, conn.Close()
+		})
 		url := "https://" + metricsAddr + "/metrics"
 		code, body := getMetrics(t, url, reader)
 		if code != http.StatusOK || !strings.Contains(body, "controller_runtime_reconcile_total") {
