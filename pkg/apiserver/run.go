@@ -62,7 +62,11 @@ func (s PreparedWardleServer) Run(ctx context.Context) error {
 	}
 
 	if tracker := s.server.extra.EtcdTracker; tracker != nil {
-		go tracker.Run(ctx)
+		// The Tracker outlives ctx: the requests that finish during the
+		// graceful shutdown still need it. It stops when Run returns.
+		trackerCtx, stopTracker := context.WithCancel(context.WithoutCancel(ctx))
+		defer stopTracker()
+		go tracker.Run(trackerCtx)
 	}
 
 	if insecure := s.server.extra.InsecureServing; insecure != nil {

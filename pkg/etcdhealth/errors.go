@@ -19,6 +19,8 @@ package etcdhealth
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
 	"strings"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -29,12 +31,12 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-// retryAfterSeconds is what a 503 caused by etcd tells clients to wait:
-// the Tracker notices etcd's return within a second.
+// retryAfterSeconds is what a 503 caused by etcd tells clients to wait.
 const retryAfterSeconds = 2
 
-// unavailableError is the 503 a request gets when etcd cannot serve it.
-func unavailableError(cause error) error {
+// refused is the 503 of a request that did not reach etcd, or that etcd
+// refused before acting on it: safe to retry, and clients are told when.
+func refused(cause error) error {
 	message := cause.Error()
 	if !errors.Is(cause, ErrUnavailable) {
 		message = "etcd cannot serve the request: " + message
@@ -44,44 +46,126 @@ func unavailableError(cause error) error {
 	return err
 }
 
-// translate turns an error of etcd's, as the storage returns it, into the
-// Status a client can act on; other errors, API statuses among them, pass
-// unchanged. ctx is the request's context as bound by Tracker.Bind.
-func translate(ctx context.Context, resource schema.GroupResource, err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.As(err, new(apierrors.APIStatus)) {
-		return err
-	}
-	if errors.Is(context.Cause(ctx), ErrUnavailable) {
-		return unavailableError(context.Cause(ctx))
-	}
+// outcomeUnknown is the 504 of a write that may or may not have been
+// applied: etcd did not say. No Retry-After, which client-go would follow
+// for any method: the client has to read the object to know.
+func outcomeUnknown(resource schema.GroupResource, cause error) error {
+	return apierrors.NewTimeoutError(fmt.Sprintf("etcd did not confirm the write to %s, which may or may not have been applied: read it back before retrying (%v)",
+		resource, cause), 0)
+}
+
+// readError is what a read that reached etcd answers: a read is safe to
+// retry, so whatever kept etcd from answering is a 503 with Retry-After,
+// and the request's own deadline a 504, as the library answers it.
+func readError(err error) error {
 	switch {
-	case errors.Is(err, rpctypes.ErrRequestTooLarge), strings.Contains(err.Error(), rpctypes.ErrRequestTooLarge.Error()):
-		return apierrors.NewRequestEntityTooLargeError("the object is larger than etcd accepts in one request")
-	case isUnavailable(err):
-		return unavailableError(err)
+	case err == nil || isStatus(err) || errors.Is(err, context.Canceled):
+		return err
+	case errors.Is(err, context.DeadlineExceeded):
+		return apierrors.NewTimeoutError("etcd did not answer within the request's timeout", 0)
+	case isEtcdRefusal(err) || isInterrupted(err):
+		return refused(err)
 	}
 	return err
 }
 
-// isUnavailable reports whether err says that etcd could not serve the
-// request now but may later: no leader, a lost connection, a timeout, a
-// full database.
-func isUnavailable(err error) bool {
-	for _, e := range []error{rpctypes.ErrNoLeader, rpctypes.ErrLeaderChanged, rpctypes.ErrTimeout,
-		rpctypes.ErrTimeoutDueToLeaderFail, rpctypes.ErrTimeoutDueToConnectionLost, rpctypes.ErrNoSpace, rpctypes.ErrStopped} {
-		if errors.Is(err, e) || strings.Contains(err.Error(), e.Error()) {
-			return true
-		}
+// writeError is what a write that reached etcd answers: see the package
+// documentation. size measures the object etcd found too large (nil or 0
+// if unknown).
+func writeError(resource schema.GroupResource, err error, size func() int) error {
+	switch {
+	case err == nil || isStatus(err) || errors.Is(err, context.Canceled):
+		return err
+	case isTooLarge(err):
+		return newTooLargeError(resource, size)
+	case isEtcdRefusal(err):
+		return refused(err)
+	case isInterrupted(err) || errors.Is(err, context.DeadlineExceeded):
+		return outcomeUnknown(resource, err)
 	}
-	if s, ok := grpcstatus.FromError(err); ok {
-		switch s.Code() {
-		case codes.Unavailable, codes.ResourceExhausted:
-			return true
-		}
-	}
-	// The storage sometimes keeps only the message of a gRPC error.
-	return strings.Contains(err.Error(), "code = Unavailable")
+	return err
 }
+
+// isStatus reports whether err is already an API status.
+func isStatus(err error) bool { return errors.As(err, new(apierrors.APIStatus)) }
+
+// isEtcdRefusal reports whether etcd refused the request before acting on
+// it: no leader (checked before the request is handled), a full database
+// and too many pending proposals (checked before proposing), a proposal
+// raft dropped, a member that cannot serve this call.
+func isEtcdRefusal(err error) bool {
+	for _, e := range []error{rpctypes.ErrNoLeader, rpctypes.ErrNoSpace, rpctypes.ErrTooManyRequests,
+		rpctypes.ErrNotCapable, rpctypes.Error(rpctypes.ErrGRPCNotSupportedForLearner)} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return strings.Contains(err.Error(), "raft proposal dropped")
+}
+
+// isInterrupted reports whether a call to etcd ended without an answer of
+// etcd's: its own timeouts, a leader change or a stopping member while the
+// call waited, a lost connection. These all carry the gRPC code
+// Unavailable, DeadlineExceeded or Canceled.
+func isInterrupted(err error) bool {
+	var code codes.Code
+	var etcdErr rpctypes.EtcdError
+	if errors.As(err, &etcdErr) {
+		code = etcdErr.Code()
+	} else if s, ok := grpcstatus.FromError(err); ok {
+		code = s.Code()
+	} else {
+		return false
+	}
+	switch code {
+	case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled:
+		return true
+	}
+	return false
+}
+
+// isTooLarge reports whether etcd, or the etcd client before sending it,
+// refused a request as larger than it takes.
+func isTooLarge(err error) bool {
+	if errors.Is(err, rpctypes.ErrRequestTooLarge) {
+		return true
+	}
+	s, ok := grpcstatus.FromError(err)
+	return ok && s.Code() == codes.ResourceExhausted && strings.Contains(s.Message(), "larger than max")
+}
+
+// tooLargeError is the 413 of an object too large for one etcd request.
+//
+// It is also what the library's create, update and patch handlers look
+// for to try a write once more without the object's managed fields (the
+// server's bookkeeping, which can be as large as the object): an error
+// with etcd's code and message for a request too large. An apply does not
+// get that second try, being about its managed fields. When the second try
+// fails too, or there is none, the handler answers the error's Status.
+type tooLargeError struct {
+	status metav1.Status
+}
+
+func newTooLargeError(resource schema.GroupResource, size func() int) error {
+	message := fmt.Sprintf("the %s object is too large to store: etcd accepts at most --max-request-bytes (1.5 MiB by default) in one request", resource)
+	if n := 0; size != nil {
+		if n = size(); n > 0 {
+			message = fmt.Sprintf("the %s object is too large to store: its storage encoding takes %d bytes, more than etcd accepts in one request (--max-request-bytes, 1.5 MiB by default)", resource, n)
+		}
+	}
+	return &tooLargeError{status: metav1.Status{
+		Status:  metav1.StatusFailure,
+		Code:    http.StatusRequestEntityTooLarge,
+		Reason:  metav1.StatusReasonRequestEntityTooLarge,
+		Message: message,
+	}}
+}
+
+// Error is etcd's message, which the library's handlers compare.
+func (e *tooLargeError) Error() string { return rpctypes.ErrRequestTooLarge.Error() }
+
+// Code is etcd's code for a request too large.
+func (e *tooLargeError) Code() codes.Code { return codes.InvalidArgument }
+
+// Status is the answer the client gets.
+func (e *tooLargeError) Status() metav1.Status { return e.status }

@@ -18,25 +18,39 @@ package etcdhealth
 
 import (
 	"context"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/apiserver/pkg/registry/generic"
+	genericoptions "k8s.io/apiserver/pkg/server/options"
 	"k8s.io/apiserver/pkg/storage"
+	cacherstorage "k8s.io/apiserver/pkg/storage/cacher"
 	"k8s.io/apiserver/pkg/storage/storagebackend"
 	"k8s.io/apiserver/pkg/storage/storagebackend/factory"
 	"k8s.io/client-go/tools/cache"
 )
 
-// RESTOptionsGetter decorates the storage of every resource getter gives
-// options for with the Tracker: see the package's documentation.
-func RESTOptionsGetter(getter generic.RESTOptionsGetter, tracker *Tracker) generic.RESTOptionsGetter {
-	return restOptionsGetter{getter: getter, tracker: tracker}
+// RESTOptionsGetter returns getter with every resource's storage guarded
+// where it reaches etcd (see Guard). etcd is the options getter was built
+// from: it says which resources have a watch cache, exactly as the
+// library's getter reads it (--watch-cache, --watch-cache-sizes).
+func RESTOptionsGetter(getter generic.RESTOptionsGetter, etcd *genericoptions.EtcdOptions, tracker *Tracker) (generic.RESTOptionsGetter, error) {
+	sizes, err := genericoptions.ParseWatchCacheSizes(etcd.WatchCacheSizes)
+	if err != nil {
+		return nil, err
+	}
+	cached := func(resource schema.GroupResource) bool {
+		size, listed := sizes[resource]
+		return etcd.EnableWatchCache && (!listed || size > 0)
+	}
+	return restOptionsGetter{getter: getter, cached: cached, tracker: tracker}, nil
 }
 
 type restOptionsGetter struct {
 	getter  generic.RESTOptionsGetter
+	cached  func(schema.GroupResource) bool
 	tracker *Tracker
 }
 
@@ -45,108 +59,180 @@ func (g restOptionsGetter) GetRESTOptions(resource schema.GroupResource, example
 	if err != nil {
 		return options, err
 	}
-	decorator := options.Decorator
-	options.Decorator = func(config *storagebackend.ConfigForResource, resourcePrefix string, keyFunc func(obj runtime.Object) (string, error),
-		newFunc, newListFunc func() runtime.Object, getAttrs storage.AttrFunc, trigger storage.IndexerFuncs, indexers *cache.Indexers) (storage.Interface, factory.DestroyFunc, error) {
-		s, destroy, err := decorator(config, resourcePrefix, keyFunc, newFunc, newListFunc, getAttrs, trigger, indexers)
-		if err != nil {
-			return s, destroy, err
-		}
-		return &Storage{Interface: s, tracker: g.tracker, resource: resource}, destroy, nil
+	if g.cached(resource) {
+		options.Decorator = g.guardedCache
+	} else {
+		options.Decorator = g.guarded
 	}
 	return options, nil
 }
 
-// Storage is a resource's storage (the watch cache over etcd) that answers
-// at once while etcd is unavailable, and in Kubernetes' terms.
-type Storage struct {
+// guarded is the storage of a resource without a watch cache: every call
+// reaches etcd, so every call is guarded.
+func (g restOptionsGetter) guarded(config *storagebackend.ConfigForResource, resourcePrefix string, _ func(runtime.Object) (string, error),
+	newFunc, newListFunc func() runtime.Object, _ storage.AttrFunc, _ storage.IndexerFuncs, _ *cache.Indexers) (storage.Interface, factory.DestroyFunc, error) {
+	etcd, destroy, err := generic.NewRawStorage(config, newFunc, newListFunc, resourcePrefix)
+	if err != nil {
+		return nil, nil, err
+	}
+	return Guard(etcd, g.tracker, config), destroy, nil
+}
+
+// guardedCache is the storage of a resource with a watch cache, as the
+// library composes it (a cacher over the etcd storage, and the delegator
+// that sends each call to one or the other), with the etcd storage
+// guarded: whatever the cacher or the delegator sends to etcd, and only
+// that, is refused while etcd is away.
+func (g restOptionsGetter) guardedCache(config *storagebackend.ConfigForResource, resourcePrefix string, keyFunc func(runtime.Object) (string, error),
+	newFunc, newListFunc func() runtime.Object, getAttrs storage.AttrFunc, triggers storage.IndexerFuncs, indexers *cache.Indexers) (storage.Interface, factory.DestroyFunc, error) {
+	etcd, destroyEtcd, err := generic.NewRawStorage(config, newFunc, newListFunc, resourcePrefix)
+	if err != nil {
+		return nil, nil, err
+	}
+	guarded := Guard(etcd, g.tracker, config)
+	cacher, err := cacherstorage.NewCacherFromConfig(cacherstorage.Config{
+		Storage:             guarded,
+		Versioner:           storage.APIObjectVersioner{},
+		GroupResource:       config.GroupResource,
+		EventsHistoryWindow: config.EventsHistoryWindow,
+		ResourcePrefix:      resourcePrefix,
+		KeyFunc:             keyFunc,
+		NewFunc:             newFunc,
+		NewListFunc:         newListFunc,
+		GetAttrsFunc:        getAttrs,
+		IndexerFuncs:        triggers,
+		Indexers:            indexers,
+		Codec:               config.Codec,
+	})
+	if err != nil {
+		destroyEtcd()
+		return nil, nil, err
+	}
+	delegator := cacherstorage.NewCacheDelegator(cacher, guarded)
+	// Stores share one storage with their subresources, and each destroys it.
+	return delegator, sync.OnceFunc(func() {
+		delegator.Stop()
+		cacher.Stop()
+		destroyEtcd()
+	}), nil
+}
+
+// Guard returns etcd, a resource's storage that reaches etcd on every call,
+// refusing calls while tracker says etcd is away and answering etcd's
+// errors in Kubernetes' terms (see the package documentation). config is
+// the resource's storage configuration: its codec measures an object etcd
+// finds too large.
+func Guard(etcd storage.Interface, tracker *Tracker, config *storagebackend.ConfigForResource) storage.Interface {
+	return &guard{Interface: etcd, tracker: tracker, resource: config.GroupResource, codec: config.Codec}
+}
+
+type guard struct {
 	storage.Interface
 	tracker  *Tracker
 	resource schema.GroupResource
+	codec    runtime.Codec
 }
 
-// needsEtcd starts an operation that cannot be served without etcd: it
-// fails at once while etcd is unavailable, and otherwise binds ctx to the
-// Tracker so that it fails as soon as etcd becomes unavailable.
-func (s *Storage) needsEtcd(ctx context.Context) (context.Context, context.CancelFunc, error) {
-	if err := s.tracker.Unavailable(); err != nil {
-		return ctx, func() {}, unavailableError(err)
+// refuse refuses a call that starts while etcd is away.
+func (g *guard) refuse() error {
+	if err := g.tracker.Unavailable(); err != nil {
+		return refused(err)
 	}
-	bound, cancel := s.tracker.Bind(ctx)
-	return bound, cancel, nil
+	return nil
 }
 
-// servedFromCache reports whether the watch cache answers a read at
-// resourceVersion rv without asking etcd: "0" means any version it has.
-// An empty rv is a consistent read, which needs etcd's current revision.
-func servedFromCache(rv string) bool { return rv != "" }
+// sizeOf returns what measures obj's storage encoding.
+func (g *guard) sizeOf(obj runtime.Object) func() int {
+	return func() int {
+		if obj == nil || g.codec == nil {
+			return 0
+		}
+		data, err := runtime.Encode(g.codec, obj)
+		if err != nil {
+			return 0
+		}
+		return len(data)
+	}
+}
 
-func (s *Storage) Create(ctx context.Context, key string, obj, out runtime.Object, ttl uint64) error {
-	ctx, done, err := s.needsEtcd(ctx)
-	if err != nil {
+func (g *guard) Create(ctx context.Context, key string, obj, out runtime.Object, ttl uint64) error {
+	if err := g.refuse(); err != nil {
 		return err
 	}
-	defer done()
-	return translate(ctx, s.resource, s.Interface.Create(ctx, key, obj, out, ttl))
+	return writeError(g.resource, g.Interface.Create(ctx, key, obj, out, ttl), g.sizeOf(obj))
 }
 
-func (s *Storage) Delete(ctx context.Context, key string, out runtime.Object, preconditions *storage.Preconditions,
+func (g *guard) Delete(ctx context.Context, key string, out runtime.Object, preconditions *storage.Preconditions,
 	validateDeletion storage.ValidateObjectFunc, cachedExistingObject runtime.Object, opts storage.DeleteOptions) error {
-	ctx, done, err := s.needsEtcd(ctx)
-	if err != nil {
+	if err := g.refuse(); err != nil {
 		return err
 	}
-	defer done()
-	return translate(ctx, s.resource, s.Interface.Delete(ctx, key, out, preconditions, validateDeletion, cachedExistingObject, opts))
+	return writeError(g.resource, g.Interface.Delete(ctx, key, out, preconditions, validateDeletion, cachedExistingObject, opts), nil)
 }
 
-func (s *Storage) GuaranteedUpdate(ctx context.Context, key string, destination runtime.Object, ignoreNotFound bool,
+// GuaranteedUpdate passes tryUpdate's own errors (the request's: a bad
+// patch, validation, admission) as they are, and remembers the last object
+// it computed, which is what etcd may find too large.
+func (g *guard) GuaranteedUpdate(ctx context.Context, key string, destination runtime.Object, ignoreNotFound bool,
 	preconditions *storage.Preconditions, tryUpdate storage.UpdateFunc, cachedExistingObject runtime.Object) error {
-	ctx, done, err := s.needsEtcd(ctx)
-	if err != nil {
+	if err := g.refuse(); err != nil {
 		return err
 	}
-	defer done()
-	return translate(ctx, s.resource, s.Interface.GuaranteedUpdate(ctx, key, destination, ignoreNotFound, preconditions, tryUpdate, cachedExistingObject))
-}
-
-func (s *Storage) Get(ctx context.Context, key string, opts storage.GetOptions, objPtr runtime.Object) error {
-	if servedFromCache(opts.ResourceVersion) {
-		return translate(ctx, s.resource, s.Interface.Get(ctx, key, opts, objPtr))
-	}
-	ctx, done, err := s.needsEtcd(ctx)
-	if err != nil {
+	var updated runtime.Object
+	var updateErr error
+	err := g.Interface.GuaranteedUpdate(ctx, key, destination, ignoreNotFound, preconditions,
+		func(input runtime.Object, res storage.ResponseMeta) (runtime.Object, *uint64, error) {
+			obj, ttl, err := tryUpdate(input, res)
+			updated, updateErr = obj, err
+			return obj, ttl, err
+		}, cachedExistingObject)
+	if err != nil && err == updateErr { //nolint:errorlint // the very error tryUpdate returned
 		return err
 	}
-	defer done()
-	return translate(ctx, s.resource, s.Interface.Get(ctx, key, opts, objPtr))
+	return writeError(g.resource, err, g.sizeOf(updated))
 }
 
-func (s *Storage) GetList(ctx context.Context, key string, opts storage.ListOptions, listObj runtime.Object) error {
-	if servedFromCache(opts.ResourceVersion) {
-		return translate(ctx, s.resource, s.Interface.GetList(ctx, key, opts, listObj))
-	}
-	ctx, done, err := s.needsEtcd(ctx)
-	if err != nil {
+func (g *guard) Get(ctx context.Context, key string, opts storage.GetOptions, objPtr runtime.Object) error {
+	if err := g.refuse(); err != nil {
 		return err
 	}
-	defer done()
-	return translate(ctx, s.resource, s.Interface.GetList(ctx, key, opts, listObj))
+	return readError(g.Interface.Get(ctx, key, opts, objPtr))
 }
 
-// Watch is served from the watch cache, which keeps the recent history,
-// so it needs no check; it ends when the cache stops receiving events.
-func (s *Storage) Watch(ctx context.Context, key string, opts storage.ListOptions) (watch.Interface, error) {
-	w, err := s.Interface.Watch(ctx, key, opts)
-	return w, translate(ctx, s.resource, err)
+func (g *guard) GetList(ctx context.Context, key string, opts storage.ListOptions, listObj runtime.Object) error {
+	if err := g.refuse(); err != nil {
+		return err
+	}
+	return readError(g.Interface.GetList(ctx, key, opts, listObj))
 }
 
-func (s *Storage) GetCurrentResourceVersion(ctx context.Context) (uint64, error) {
-	ctx, done, err := s.needsEtcd(ctx)
-	if err != nil {
+func (g *guard) Watch(ctx context.Context, key string, opts storage.ListOptions) (watch.Interface, error) {
+	if err := g.refuse(); err != nil {
+		return nil, err
+	}
+	w, err := g.Interface.Watch(ctx, key, opts)
+	return w, readError(err)
+}
+
+func (g *guard) GetCurrentResourceVersion(ctx context.Context) (uint64, error) {
+	if err := g.refuse(); err != nil {
 		return 0, err
 	}
-	defer done()
-	rv, err := s.Interface.GetCurrentResourceVersion(ctx)
-	return rv, translate(ctx, s.resource, err)
+	rv, err := g.Interface.GetCurrentResourceVersion(ctx)
+	return rv, readError(err)
+}
+
+func (g *guard) Stats(ctx context.Context) (storage.Stats, error) {
+	if err := g.refuse(); err != nil {
+		return storage.Stats{}, err
+	}
+	stats, err := g.Interface.Stats(ctx)
+	return stats, readError(err)
+}
+
+func (g *guard) RequestWatchProgress(ctx context.Context) error {
+	if err := g.refuse(); err != nil {
+		return err
+	}
+	return readError(g.Interface.RequestWatchProgress(ctx))
 }

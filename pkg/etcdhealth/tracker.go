@@ -21,96 +21,114 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"path"
 	"sync"
 	"time"
 
 	etcdserverpb "go.etcd.io/etcd/api/v3/etcdserverpb"
-	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/backoff"
 	"k8s.io/apiserver/pkg/storage/storagebackend"
 	"k8s.io/klog/v2"
 )
 
-// Probing. A probe is a linearizable read, so it succeeds only when the
-// cluster has a leader and a quorum; two failures in a row mark etcd
-// unavailable, one success available again.
+// DefaultWindow is how long etcd may go without answering before the
+// server calls it away, unless --etcd-readycheck-timeout or
+// --etcd-healthcheck-timeout say otherwise. It is longer than anything a
+// healthy cluster does: etcd itself gives up on a proposal after 7 s (5 s
+// plus two election timeouts) and answers "request timed out"; a leader
+// election takes a few seconds at most; defragmenting a database of several
+// hundred MiB blocks a member for a few seconds (docs/performance.md). A
+// real outage is answered with 503s within this window.
+const DefaultWindow = 10 * time.Second
+
+// probeInterval is the pause between two probes; alarmEvery how many
+// answered probes pass between two reads of etcd's alarms.
 const (
 	probeInterval = 500 * time.Millisecond
-	probeTimeout  = time.Second
-	failuresToAct = 2
-	// alarmEvery is how many probes pass between two reads of etcd's alarms.
-	alarmEvery = 10
+	alarmEvery    = 10
 )
 
-// ErrUnavailable is the cause of a request context that the Tracker
-// cancelled because etcd became unavailable.
+// ErrUnavailable is wrapped by the error of a request refused because
+// etcd is away.
 var ErrUnavailable = errors.New("etcd is unavailable")
 
-// Tracker knows whether etcd can serve requests.
+// Tracker knows when etcd last answered, and whether it is full.
 type Tracker struct {
 	client *clientv3.Client
+	// key is what a probe reads: the key the library's own etcd health
+	// check reads, under the storage's prefix, so that a server confined
+	// to its prefix by etcd's RBAC can read it.
+	key string
+	// ready and healthy are the windows of readiness (and of refusing
+	// requests) and of /healthz.
+	ready, healthy time.Duration
 
 	mu sync.Mutex
-	// unavailable is nil while etcd serves, else why it does not.
-	unavailable error
+	// running is true while Run probes; answered is when etcd last
+	// answered a probe (or when Run started), lastErr why the last probe
+	// failed (nil if it was answered).
+	running  bool
+	answered time.Time
+	lastErr  error
+	// away records that a window passed without an answer, for logging
+	// the change once.
+	away bool
 	// noSpace is set while etcd has a NOSPACE alarm: it serves reads but
 	// refuses writes.
 	noSpace error
-	// down is cancelled, with ErrUnavailable, when etcd becomes
-	// unavailable; requests waiting on etcd derive their context from it.
-	down       context.Context
-	cancelDown context.CancelCauseFunc
 }
 
-// NewTracker returns a Tracker for the etcd that transport reaches. Its
-// connection reconnects within a second of etcd's return, however long
-// etcd was away (gRPC's default backoff grows to two minutes).
-func NewTracker(config storagebackend.TransportConfig) (*Tracker, error) {
-	tlsInfo := transport.TLSInfo{CertFile: config.CertFile, KeyFile: config.KeyFile, TrustedCAFile: config.TrustedCAFile}
-	tlsConfig, err := tlsInfo.ClientConfig()
+// NewTracker returns a Tracker of the etcd that config's transport reaches,
+// with config's HealthcheckTimeout and ReadycheckTimeout as windows
+// (DefaultWindow where zero). Its client connects lazily.
+func NewTracker(config storagebackend.Config) (*Tracker, error) {
+	client, err := newClient(config.Transport)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("an etcd client to probe etcd's health: %w", err)
 	}
-	if config.CertFile == "" && config.KeyFile == "" && config.TrustedCAFile == "" {
-		tlsConfig = nil
-	}
-	client, err := clientv3.New(clientv3.Config{
-		Endpoints: config.ServerList,
-		TLS:       tlsConfig,
-		Logger:    zap.NewNop(),
-		DialOptions: []grpc.DialOption{grpc.WithConnectParams(grpc.ConnectParams{
-			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second},
-			MinConnectTimeout: time.Second,
-		})},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("an etcd client to watch etcd's availability: %w", err)
-	}
-	t := &Tracker{client: client}
-	t.down, t.cancelDown = context.WithCancelCause(context.Background())
-	return t, nil
+	return &Tracker{
+		client:  client,
+		key:     path.Join("/", config.Prefix, "health"),
+		ready:   orDefault(config.ReadycheckTimeout),
+		healthy: orDefault(config.HealthcheckTimeout),
+	}, nil
 }
 
-// Run probes etcd until ctx ends, then closes the Tracker's connection.
+func orDefault(window time.Duration) time.Duration {
+	if window <= 0 {
+		return DefaultWindow
+	}
+	return window
+}
+
+// Run probes etcd until ctx ends, then closes the Tracker's client. The
+// windows count from the start of Run: etcd is not called away before it
+// has had a whole window to answer.
 func (t *Tracker) Run(ctx context.Context) {
-	defer t.client.Close() // nothing to do about it at shutdown
-	failures := 0
-	for probes := 0; ; probes++ {
-		err := t.probe(ctx)
+	defer func() {
+		t.mu.Lock()
+		t.running = false
+		t.mu.Unlock()
+		_ = t.client.Close() // nothing to do about it at shutdown
+	}()
+	t.mu.Lock()
+	t.running, t.answered = true, time.Now()
+	t.mu.Unlock()
+
+	// A probe waits as long as the longer window: an answer that comes
+	// late is still an answer.
+	timeout := max(t.ready, t.healthy)
+	for answers := 0; ; {
+		err := t.probe(ctx, timeout)
 		if ctx.Err() != nil {
 			return
 		}
+		t.record(err)
 		if err == nil {
-			failures = 0
-			t.setAvailable()
-		} else if failures++; failures >= failuresToAct {
-			t.setUnavailable(err)
-		}
-		if err == nil && probes%alarmEvery == 0 {
-			t.readAlarms(ctx)
+			if answers%alarmEvery == 0 {
+				t.readAlarms(ctx)
+			}
+			answers++
 		}
 		select {
 		case <-ctx.Done():
@@ -120,17 +138,36 @@ func (t *Tracker) Run(ctx context.Context) {
 	}
 }
 
-func (t *Tracker) probe(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+// probe is a linearizable read, which only a cluster with a leader and a
+// quorum answers.
+func (t *Tracker) probe(ctx context.Context, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	// Any key: the answer does not matter, only that a leader gave it.
-	_, err := t.client.Get(ctx, "health", clientv3.WithCountOnly())
+	_, err := t.client.Get(ctx, t.key, clientv3.WithCountOnly())
 	return err
+}
+
+// record notes a probe's outcome, and logs when etcd comes or goes.
+func (t *Tracker) record(err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.lastErr = err
+	if err == nil {
+		if t.away {
+			klog.InfoS("etcd answers again", "silentFor", time.Since(t.answered).Round(time.Millisecond))
+		}
+		t.answered, t.away = time.Now(), false
+		return
+	}
+	if silent := time.Since(t.answered); silent >= t.ready && !t.away {
+		t.away = true
+		klog.ErrorS(err, "etcd is away: requests that need it get 503 until it answers again", "silentFor", silent.Round(time.Millisecond))
+	}
 }
 
 // readAlarms records whether etcd has a NOSPACE alarm.
 func (t *Tracker) readAlarms(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	ctx, cancel := context.WithTimeout(ctx, t.ready)
 	defer cancel()
 	resp, err := t.client.AlarmList(ctx)
 	if err != nil {
@@ -150,52 +187,33 @@ func (t *Tracker) readAlarms(ctx context.Context) {
 	t.noSpace = noSpace
 }
 
-func (t *Tracker) setAvailable() {
+// silentFor returns why etcd counts as away over window, or nil. Only a
+// running Tracker says so: before Run and after it, nothing is known.
+func (t *Tracker) silentFor(window time.Duration) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.unavailable == nil {
-		return
+	if !t.running {
+		return nil
 	}
-	klog.InfoS("etcd is available again", "wasUnavailableBecause", t.unavailable)
-	t.unavailable = nil
-	t.down, t.cancelDown = context.WithCancelCause(context.Background())
-}
-
-func (t *Tracker) setUnavailable(err error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.unavailable != nil {
-		return
+	silent := time.Since(t.answered)
+	if silent < window {
+		return nil
 	}
-	t.unavailable = fmt.Errorf("%w: %w", ErrUnavailable, err)
-	klog.ErrorS(err, "etcd is unavailable: requests that need it get 503 until it is back")
-	t.cancelDown(ErrUnavailable)
-}
-
-// Unavailable returns why etcd cannot serve, or nil when it can.
-func (t *Tracker) Unavailable() error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.unavailable
-}
-
-// Bind returns a context that ends with ctx or, with cause ErrUnavailable,
-// when etcd becomes unavailable, whichever comes first.
-func (t *Tracker) Bind(ctx context.Context) (context.Context, context.CancelFunc) {
-	t.mu.Lock()
-	down := t.down
-	t.mu.Unlock()
-	bound, cancel := context.WithCancelCause(ctx)
-	stop := context.AfterFunc(down, func() { cancel(context.Cause(down)) })
-	return bound, func() {
-		stop()
-		cancel(context.Canceled)
+	why := "no answer"
+	if t.lastErr != nil {
+		why = t.lastErr.Error()
 	}
+	return fmt.Errorf("%w: it has not answered for %v (%s)", ErrUnavailable, silent.Round(time.Second), why)
 }
 
-// ReadyzCheck is the readiness check "etcd": it fails while etcd is
-// unavailable or full (NOSPACE). Liveness does not include it: a server
-// whose etcd is away needs etcd back, not a restart.
+// Unavailable returns why requests that need etcd are refused now: etcd
+// has not answered for the readiness window. nil while it answers.
+func (t *Tracker) Unavailable() error { return t.silentFor(t.ready) }
+
+// ReadyzCheck is the readiness check "etcd": it fails once etcd has not
+// answered for --etcd-readycheck-timeout, or while it is full (NOSPACE).
+// Liveness does not include it: a server whose etcd is away needs etcd
+// back, not a restart.
 type ReadyzCheck struct{ *Tracker }
 
 // Name names the check in /readyz.
@@ -203,10 +221,20 @@ func (ReadyzCheck) Name() string { return "etcd" }
 
 // Check reports why the server cannot serve, if etcd is why.
 func (c ReadyzCheck) Check(*http.Request) error {
+	if err := c.silentFor(c.ready); err != nil {
+		return err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.unavailable != nil {
-		return c.unavailable
-	}
 	return c.noSpace
 }
+
+// HealthzCheck is the /healthz check "etcd": it fails once etcd has not
+// answered for --etcd-healthcheck-timeout.
+type HealthzCheck struct{ *Tracker }
+
+// Name names the check in /healthz.
+func (HealthzCheck) Name() string { return "etcd" }
+
+// Check reports whether etcd has been silent for the health window.
+func (c HealthzCheck) Check(*http.Request) error { return c.silentFor(c.healthy) }

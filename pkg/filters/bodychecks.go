@@ -72,9 +72,7 @@ type BodyChecks struct {
 // stored (apis/wardle/validation.MaxItems); this bounds what one request
 // can make the field manager do.
 //
-// It also marks the context of a server-side apply, for the strategies'
-// storage size check (writeguard.WithApplyRequest), records the body of
-// every patch, for the strategies to tell which fields the client sent
+// It also records the body of every patch, for the strategies to tell which fields the client sent
 // (sentfields.WithPatch), and that of a JSON patch, for the stores to say
 // why it failed (writeguard.WithJSONPatch).
 func WithBodyChecks(handler http.Handler, limits BodyChecks) http.Handler {
@@ -86,9 +84,6 @@ func WithBodyChecks(handler http.Handler, limits BodyChecks) http.Handler {
 			return
 		}
 		mediaType, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
-		if info.Verb == "patch" && (mediaType == string(types.ApplyYAMLPatchType) || mediaType == string(types.ApplyCBORPatchType)) {
-			req = req.WithContext(writeguard.WithApplyRequest(req.Context()))
-		}
 		body, err := io.ReadAll(io.LimitReader(req.Body, limits.MaxBodyBytes+1))
 		if info.Verb == "patch" && err == nil && int64(len(body)) <= limits.MaxBodyBytes {
 			// The strategies ask which fields the patch sends (a v1alpha1

@@ -172,7 +172,7 @@ func TestRobustness(t *testing.T) {
 		{name: "update resourceVersion abc", method: http.MethodPut, tg: robustFischer, contentType: ctJSON,
 			body: text(`{"apiVersion":"wardle.example.com/v1beta1","kind":"Fischer","metadata":{"name":"NAME","resourceVersion":"abc"}}`), code: 422, reason: metav1.StatusReasonInvalid, cause: "metadata.resourceVersion"},
 		{name: "fischer over etcd's request limit", create: true, tg: robustFischer, contentType: ctJSON,
-			body: bigFischer, code: 422, reason: metav1.StatusReasonInvalid, cause: "disallowedFlunders", message: "more than the"},
+			body: bigFischer, code: 413, reason: metav1.StatusReasonRequestEntityTooLarge, message: "more than etcd accepts in one request"},
 		{name: "flunder with 50000 finalizers", create: true, tg: robustFlunder, contentType: ctJSON,
 			body: finalizersBody(50000), code: 413, reason: metav1.StatusReasonRequestEntityTooLarge, message: "metadata.finalizers has more than 2000 entries"},
 		{name: "flunder with 100000 finalizers", create: true, tg: robustFlunder, contentType: ctJSON,

@@ -19,7 +19,6 @@ package server
 import (
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/server/egressselector"
-	"k8s.io/apiserver/pkg/server/healthz"
 
 	"github.com/wardle-example/wardle-apiserver/pkg/apiserver"
 	"github.com/wardle-example/wardle-apiserver/pkg/etcdhealth"
@@ -42,21 +41,24 @@ func (o *WardleServerOptions) applyEtcdDialerTo(c *genericapiserver.RecommendedC
 	return nil
 }
 
-// applyEtcdHealthTo makes every resource's storage answer at once, and in
-// Kubernetes' terms, when etcd is unavailable (pkg/etcdhealth), and puts
-// etcd in readiness and /healthz but not in liveness: a restart does not
+// applyEtcdHealthTo makes every resource's storage tell a slow etcd from
+// an absent one and answer in Kubernetes' terms (pkg/etcdhealth), and puts
+// etcd in readiness (--etcd-readycheck-timeout) and /healthz
+// (--etcd-healthcheck-timeout) but not in liveness: a restart does not
 // bring etcd back, and would restart every replica in an etcd outage. Call
 // it once the storage is configured (c.RESTOptionsGetter is set) and before
 // anything takes the getter.
 func (o *WardleServerOptions) applyEtcdHealthTo(c *genericapiserver.RecommendedConfig, extra *apiserver.ExtraConfig) error {
-	tracker, err := etcdhealth.NewTracker(o.RecommendedOptions.Etcd.StorageConfig.Transport)
+	etcd := o.RecommendedOptions.Etcd
+	tracker, err := etcdhealth.NewTracker(etcd.StorageConfig)
 	if err != nil {
 		return err
 	}
 	extra.EtcdTracker = tracker
-	c.RESTOptionsGetter = etcdhealth.RESTOptionsGetter(c.RESTOptionsGetter, tracker)
-	check := etcdhealth.ReadyzCheck{Tracker: tracker}
-	c.HealthzChecks = append(c.HealthzChecks, healthz.HealthChecker(check))
-	c.ReadyzChecks = append(c.ReadyzChecks, healthz.HealthChecker(check))
+	if c.RESTOptionsGetter, err = etcdhealth.RESTOptionsGetter(c.RESTOptionsGetter, etcd, tracker); err != nil {
+		return err
+	}
+	c.HealthzChecks = append(c.HealthzChecks, etcdhealth.HealthzCheck{Tracker: tracker})
+	c.ReadyzChecks = append(c.ReadyzChecks, etcdhealth.ReadyzCheck{Tracker: tracker})
 	return nil
 }

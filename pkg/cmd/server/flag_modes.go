@@ -64,10 +64,6 @@ var aggregatedOnlyFlags = map[string]string{
 // mode; the value says why.
 var noEffectFlags = map[string]string{
 	"etcd-servers-overrides": "every resource of this server is stored in the etcd of --etcd-servers, or the embedded one",
-	"etcd-healthcheck-timeout": "etcd's health is probed by this server's own tracker (pkg/etcdhealth), " +
-		"every 500ms with a 1s timeout, for /healthz and /readyz",
-	"etcd-readycheck-timeout": "etcd's health is probed by this server's own tracker (pkg/etcdhealth), " +
-		"every 500ms with a 1s timeout, for /healthz and /readyz",
 	"default-watch-cache-size": "watch caches are sized automatically (the library made this flag a no-op); " +
 		"--watch-cache-sizes=resource.group#0 turns one off",
 	"emulation-forward-compatible":                "this server enables or removes no API by emulation version",

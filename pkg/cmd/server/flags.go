@@ -48,6 +48,12 @@ func (o *WardleServerOptions) Flags() cliflag.NamedFlagSets {
 
 	ro := o.RecommendedOptions
 	ro.Etcd.AddFlags(fss.FlagSet("etcd"))
+	etcdFlags := fss.FlagSet("etcd")
+	etcdFlags.Lookup("etcd-readycheck-timeout").Usage = "How long etcd may go without answering the server's health probe " +
+		"(a linearizable read under --etcd-prefix, twice a second) before /readyz fails and requests that need etcd get a 503 at once. " +
+		"A request already waiting on etcd is not cancelled: it waits for its own timeout. Longer than an election or a defragmentation takes."
+	etcdFlags.Lookup("etcd-healthcheck-timeout").Usage = "How long etcd may go without answering the server's health probe before /healthz fails " +
+		"(/livez never includes etcd)."
 	o.EmbeddedEtcd.AddFlags(fss.FlagSet("embedded etcd"))
 	ro.SecureServing.AddFlags(fss.FlagSet("secure serving"))
 	ro.Authentication.AddFlags(fss.FlagSet("authentication"))

@@ -129,9 +129,17 @@ var flagTable = map[string]flagCase{
 	"etcd-compaction-interval":      {modes: both, value: "10m"},
 	"etcd-count-metric-poll-period": {modes: both, value: "2m"},
 	"etcd-db-metric-poll-interval":  {modes: both, value: "1m"},
-	"etcd-healthcheck-timeout":      {modes: neither, value: "3s"},
-	"etcd-readycheck-timeout":       {modes: neither, value: "3s"},
-	"etcd-prefix":                   {modes: both, value: "/other"},
+	"etcd-healthcheck-timeout": {modes: both, value: "3s", check: func(t *testing.T, o *WardleServerOptions) {
+		if got := o.RecommendedOptions.Etcd.StorageConfig.HealthcheckTimeout; got != 3*time.Second {
+			t.Errorf("health window = %v", got)
+		}
+	}},
+	"etcd-readycheck-timeout": {modes: both, value: "4s", check: func(t *testing.T, o *WardleServerOptions) {
+		if got := o.RecommendedOptions.Etcd.StorageConfig.ReadycheckTimeout; got != 4*time.Second {
+			t.Errorf("readiness window = %v", got)
+		}
+	}},
+	"etcd-prefix": {modes: both, value: "/other"},
 	"etcd-servers": {modes: both, value: "http://127.0.0.1:2379", check: func(t *testing.T, o *WardleServerOptions) {
 		if o.embeddedEtcd != nil {
 			t.Error("an embedded etcd with --etcd-servers")

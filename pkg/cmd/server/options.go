@@ -53,6 +53,7 @@ import (
 	wardleadmission "github.com/wardle-example/wardle-apiserver/pkg/admission"
 	"github.com/wardle-example/wardle-apiserver/pkg/auth/standalone"
 	"github.com/wardle-example/wardle-apiserver/pkg/embeddedetcd"
+	"github.com/wardle-example/wardle-apiserver/pkg/etcdhealth"
 )
 
 const (
@@ -145,6 +146,12 @@ func NewWardleServerOptions(out, errOut io.Writer) *WardleServerOptions {
 	// its own types: smaller and faster to decode than JSON. Complete builds
 	// the storage codec from --storage-media-type.
 	o.RecommendedOptions.Etcd.DefaultStorageMediaType = runtime.ContentTypeProtobuf
+	// How long etcd may be silent before readiness and /healthz fail and
+	// requests that need it are refused: longer than a healthy etcd's
+	// pauses (pkg/etcdhealth.DefaultWindow), where the library's 2 s would
+	// turn a defragmentation or an election into 503s.
+	o.RecommendedOptions.Etcd.StorageConfig.HealthcheckTimeout = etcdhealth.DefaultWindow
+	o.RecommendedOptions.Etcd.StorageConfig.ReadycheckTimeout = etcdhealth.DefaultWindow
 
 	// Registered here, not in Complete, so that --help lists them.
 	wardleadmission.Register(o.RecommendedOptions.Admission)

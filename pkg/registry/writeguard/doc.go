@@ -14,18 +14,18 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package writeguard holds what the wardle stores put around the library's
-// write path so that no request body, however wrong, gets a 500 or reaches
-// etcd when etcd would refuse it:
+// Package writeguard holds what a wardle store puts around the library's
+// write path so that no request body, however wrong, gets a 500 or an
+// answer that quotes it at length:
 //
 //   - UpdatedObjectInfo wraps what a PUT or a PATCH hands the store (the
 //     patch, server-side apply and the field manager run inside it): an error
 //     from there that is not already an API status is the request's fault and
 //     becomes a 400 naming the problem, and a resourceVersion the store could
 //     not parse is a 422, not a strconv error.
-//   - StorageSize refuses, in validation, an object whose storage encoding
-//     would not fit in one etcd request.
-//   - FinalErrors is the last pass over a write's validation errors: each
-//     error once, at most MaxErrors of them, and no value longer than
-//     MaxValueBytes in them.
+//   - FinalError is the last pass over the error a write ends with: a 422
+//     lists each error once, at most MaxErrors of them, and no value longer
+//     than MaxValueBytes.
+//
+// pkg/registry applies both to every wardle store, once.
 package writeguard

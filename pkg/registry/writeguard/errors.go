@@ -17,14 +17,17 @@ limitations under the License.
 package writeguard
 
 import (
-	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
-	"k8s.io/apimachinery/pkg/api/operation"
-	"k8s.io/apimachinery/pkg/runtime"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"k8s.io/apiserver/pkg/registry/rest"
 )
 
 const (
@@ -35,78 +38,94 @@ const (
 	MaxValueBytes = 256
 )
 
-// FinalErrors, embedded in a strategy, makes it a
-// rest.DeclarativeValidationStrategy. Wardle has no declarative validation;
-// what it wants is the hook: rest.BeforeCreate and rest.BeforeUpdate hand
-// ValidateDeclaratively every validation error of the write, the library's
-// own checks of metadata included, last, before they log duplicates and
-// build the 422. There, Finalize makes each error appear once, no more than
-// MaxErrors of them, and no value longer than MaxValueBytes in them.
-type FinalErrors struct{}
-
-var _ rest.DeclarativeValidationStrategy = FinalErrors{}
-
-// ValidateDeclaratively returns Finalize(errs).
-func (FinalErrors) ValidateDeclaratively(ctx context.Context, obj, oldObj runtime.Object, errs field.ErrorList, opType operation.Type, config rest.DeclarativeValidationConfig) field.ErrorList {
-	return Finalize(errs)
-}
-
-// DeclarativeValidationConfig returns the default configuration, unused.
-func (FinalErrors) DeclarativeValidationConfig(ctx context.Context, obj, oldObj runtime.Object) rest.DeclarativeValidationConfig {
-	return rest.DeclarativeValidationConfig{}
-}
-
-// Finalize drops repeated errors (the library checks the labels,
-// annotations, owner references and managed fields of an update twice
-// itself), keeps the first MaxErrors, and shortens the values they quote:
-// an answer, or a log line about it, never carries a client's whole value.
-func Finalize(errs field.ErrorList) field.ErrorList {
-	if len(errs) == 0 {
-		return errs
+// FinalError returns err as the client should see it when it ends a write.
+// A 422 Invalid lists each of its causes once (the library validates the
+// labels, annotations, owner references and managed fields of an update
+// twice, and reports each failure each time), at most MaxErrors of them,
+// and quotes no value longer than MaxValueBytes: an answer, or a log line
+// about it, never carries a client's whole value. Any other error is
+// returned as it is.
+func FinalError(err error) error {
+	var statusErr *apierrors.StatusError
+	if !errors.As(err, &statusErr) {
+		return err
 	}
-	seen := make(map[string]bool, len(errs))
-	out := make(field.ErrorList, 0, min(len(errs), MaxErrors+1))
+	status := statusErr.ErrStatus
+	if status.Reason != metav1.StatusReasonInvalid || status.Details == nil || len(status.Details.Causes) == 0 {
+		return err
+	}
+	details := *status.Details
+	seen := make(map[metav1.StatusCause]bool, len(details.Causes))
+	causes := make([]metav1.StatusCause, 0, min(len(details.Causes), MaxErrors+1))
 	dropped := 0
-	for _, err := range errs {
-		key := err.Error()
-		if seen[key] {
+	for _, cause := range details.Causes {
+		if seen[cause] {
 			continue
 		}
-		seen[key] = true
-		if len(out) == MaxErrors {
+		seen[cause] = true
+		if len(causes) == MaxErrors {
 			dropped++
 			continue
 		}
-		e := *err
-		e.BadValue = shortValue(e.BadValue)
-		out = append(out, &e)
+		cause.Message = shortCauseMessage(cause)
+		causes = append(causes, cause)
 	}
 	if dropped > 0 {
-		out = append(out, &field.Error{
-			Type:     field.ErrorTypeTooMany,
-			BadValue: MaxErrors + dropped,
-			Detail:   fmt.Sprintf("errors in all; the first %d are listed", MaxErrors),
-		})
+		tooMany := field.TooMany(nil, MaxErrors+dropped, MaxErrors)
+		tooMany.Detail = fmt.Sprintf("errors in all; the first %d are listed", MaxErrors)
+		causes = append(causes, metav1.StatusCause{Type: metav1.CauseType(tooMany.Type), Message: tooMany.ErrorBody()})
 	}
-	return out
+	details.Causes = causes
+	status.Details = &details
+	status.Message = invalidMessage(schema.GroupKind{Group: details.Group, Kind: details.Kind}, details.Name, causes)
+	return &apierrors.StatusError{ErrStatus: status}
 }
 
-// shortValue returns v, or a shortened rendering of it if it is long.
-func shortValue(v any) any {
-	switch t := v.(type) {
-	case nil, bool, int, int32, int64, uint, uint32, uint64, float32, float64:
-		return v
-	case string:
-		return shorten(t, MaxValueBytes)
-	case fmt.Stringer:
-		if s := t.String(); len(s) > MaxValueBytes {
-			return shorten(s, MaxValueBytes)
+// invalidMessage says what apierrors.NewInvalid says of causes.
+func invalidMessage(kind schema.GroupKind, name string, causes []metav1.StatusCause) string {
+	errs := make([]error, len(causes))
+	for i, c := range causes {
+		if c.Field == "" {
+			errs[i] = errors.New(c.Message)
+		} else {
+			errs[i] = fmt.Errorf("%s: %s", c.Field, c.Message)
 		}
-		return v
 	}
-	data, err := json.Marshal(v)
-	if err != nil || len(data) <= MaxValueBytes {
-		return v
+	return fmt.Sprintf("%s %q is invalid: %v", kind.String(), name, utilerrors.NewAggregate(errs))
+}
+
+// shortCauseMessage shortens the value a cause's message quotes. The
+// message is field.Error's ErrorBody: the error type, then for some types
+// the value (Go-quoted if a string, else JSON or its String()), then the
+// detail, each after ": ". A message it cannot take apart this way that is
+// longer than a value may be is cut as a whole.
+func shortCauseMessage(cause metav1.StatusCause) string {
+	msg := cause.Message
+	if len(msg) <= MaxValueBytes {
+		return msg
 	}
-	return shorten(string(data), MaxValueBytes)
+	prefix := field.ErrorType(cause.Type).String() + ": "
+	rest, ok := strings.CutPrefix(msg, prefix)
+	if !ok {
+		return shorten(msg, MaxMessageBytes)
+	}
+	value, ok := quotedValue(rest)
+	if !ok {
+		return shorten(msg, MaxMessageBytes)
+	}
+	return prefix + shorten(value, MaxValueBytes) + rest[len(value):]
+}
+
+// quotedValue returns the value at the start of s: a Go-quoted string, or
+// one JSON value.
+func quotedValue(s string) (string, bool) {
+	if v, err := strconv.QuotedPrefix(s); err == nil {
+		return v, true
+	}
+	decoder := json.NewDecoder(strings.NewReader(s))
+	var v json.RawMessage
+	if err := decoder.Decode(&v); err != nil {
+		return "", false
+	}
+	return s[:decoder.InputOffset()], true
 }

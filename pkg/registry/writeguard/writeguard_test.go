@@ -24,14 +24,11 @@ import (
 	"strings"
 	"testing"
 
-	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
-	"k8s.io/apimachinery/pkg/runtime/serializer/json"
-	"k8s.io/apimachinery/pkg/util/diff"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/rest"
@@ -161,108 +158,55 @@ func TestRequestErrorCancelled(t *testing.T) {
 	}
 }
 
-func TestFinalize(t *testing.T) {
+func TestFinalError(t *testing.T) {
+	kind := schema.GroupKind{Group: "wardle.example.com", Kind: "Flunder"}
 	p := field.NewPath("metadata", "labels")
 	long := strings.Repeat("v", 10*MaxValueBytes)
 	errs := field.ErrorList{
 		field.Invalid(p, "x", "bad"),
 		field.Invalid(p, "x", "bad"),
 		field.Invalid(p, "y", "bad"),
-		field.Invalid(field.NewPath("spec"), long, "bad"),
+		field.Invalid(field.NewPath("spec"), long+`": not the end`, "bad"),
 		field.Invalid(field.NewPath("metadata", "finalizers"), []string{long, long}, "bad"),
+		field.Required(field.NewPath("spec", "referenceType"), "must say which"),
 		field.Invalid(p, "x", "bad"),
 	}
-	got := Finalize(errs)
-	if len(got) != 4 {
-		t.Fatalf("got %d errors, want 4: %v", len(got), got)
+	in := apierrors.NewInvalid(kind, "f", errs)
+	got := FinalError(in)
+	status := got.(apierrors.APIStatus).Status()
+	if status.Code != http.StatusUnprocessableEntity || len(status.Details.Causes) != 5 {
+		t.Fatalf("got %d with %d causes, want a 422 with 5: %v", status.Code, len(status.Details.Causes), status.Details.Causes)
 	}
-	for _, err := range got {
-		if n := len(err.Error()); n > 2*MaxValueBytes {
-			t.Errorf("an error of %d bytes: %.100s...", n, err.Error())
+	for _, c := range status.Details.Causes {
+		if n := len(c.Message); n > 2*MaxValueBytes {
+			t.Errorf("a cause of %d bytes: %.100s...", n, c.Message)
+		}
+		if strings.Contains(c.Message, "vvvv") && !strings.HasSuffix(c.Message, ": bad") {
+			t.Errorf("a shortened cause lost its detail: %s", c.Message)
 		}
 	}
-	if errs[3].BadValue != long {
-		t.Error("Finalize changed its input")
+	if len(status.Message) > 5*2*MaxValueBytes || !strings.HasPrefix(status.Message, `Flunder.wardle.example.com "f" is invalid: [metadata.labels: Invalid value: "x": bad, `) {
+		t.Errorf("message: %.300s", status.Message)
+	}
+	if len(in.ErrStatus.Details.Causes) != len(errs) {
+		t.Error("FinalError changed its input")
 	}
 
 	var many field.ErrorList
 	for i := range 3 * MaxErrors {
 		many = append(many, field.Invalid(field.NewPath("disallowedFlunders").Index(i), "A", "bad"))
 	}
-	got = Finalize(many)
-	if len(got) != MaxErrors+1 {
-		t.Fatalf("got %d errors, want %d", len(got), MaxErrors+1)
+	causes := FinalError(apierrors.NewInvalid(kind, "f", many)).(apierrors.APIStatus).Status().Details.Causes
+	if len(causes) != MaxErrors+1 {
+		t.Fatalf("got %d causes, want %d", len(causes), MaxErrors+1)
 	}
-	if last := got[MaxErrors]; last.Type != field.ErrorTypeTooMany || !strings.Contains(last.Error(), fmt.Sprint(3*MaxErrors)) {
-		t.Errorf("last error %v, want a count of all %d", last, 3*MaxErrors)
+	if last := causes[MaxErrors]; last.Type != metav1.CauseType(field.ErrorTypeTooMany) || !strings.Contains(last.Message, fmt.Sprint(3*MaxErrors)) {
+		t.Errorf("last cause %v, want a count of all %d", last, 3*MaxErrors)
 	}
-	if Finalize(nil) != nil {
-		t.Error("Finalize(nil) is not nil")
-	}
-}
 
-func TestStorageSize(t *testing.T) {
-	scheme := runtime.NewScheme()
-	install.Install(scheme)
-	// JSON as the codec: one byte per character, easy to reason about.
-	encoder := json.NewSerializerWithOptions(json.DefaultMetaFactory, scheme, scheme, json.SerializerOptions{})
-	const max = 10000
-	s := NewStorageSize(encoder, max, Part{Path: field.NewPath("disallowedFlunders"), Clear: func(obj runtime.Object) func() {
-		f := obj.(*wardle.Fischer)
-		v := f.DisallowedFlunders
-		f.DisallowedFlunders = nil
-		return func() { f.DisallowedFlunders = v }
-	}})
-	names := func(n int) []string {
-		out := make([]string, n)
-		for i := range out {
-			out[i] = fmt.Sprintf("name-%05d", i)
+	for _, err := range []error{nil, errors.New("other"), apierrors.NewConflict(schema.GroupResource{}, "f", errors.New("x"))} {
+		if got := FinalError(err); got != err { //nolint:errorlint // the very error
+			t.Errorf("FinalError(%v) = %v, want it unchanged", err, got)
 		}
-		return out
-	}
-	managed := []metav1.ManagedFieldsEntry{{Manager: "m", Operation: metav1.ManagedFieldsOperationApply, FieldsType: "FieldsV1",
-		FieldsV1: metav1.NewFieldsV1(`{"f:x":"` + strings.Repeat("y", max) + `"}`)}}
-	apply := WithApplyRequest(context.Background())
-
-	small := &wardle.Fischer{ObjectMeta: metav1.ObjectMeta{Name: "f"}, DisallowedFlunders: names(10)}
-	big := &wardle.Fischer{ObjectMeta: metav1.ObjectMeta{Name: "f"}, DisallowedFlunders: names(2000)}
-	bigLabels := &wardle.Fischer{ObjectMeta: metav1.ObjectMeta{Name: "f", Labels: map[string]string{}}}
-	for i := range 1000 {
-		bigLabels.Labels[fmt.Sprint("k", i)] = "value"
-	}
-	smallManaged := small.DeepCopy()
-	smallManaged.ManagedFields = managed
-
-	for _, tc := range []struct {
-		name string
-		ctx  context.Context
-		obj  *wardle.Fischer
-		want string // the field named, "" for no error
-	}{
-		{"small", context.Background(), small, ""},
-		{"too many names", context.Background(), big, "disallowedFlunders"},
-		{"too many labels", context.Background(), bigLabels, "metadata.labels"},
-		{"too large with managed fields only", context.Background(), smallManaged, ""},
-		{"too large with managed fields only, apply", apply, smallManaged, "metadata.managedFields"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			before := tc.obj.DeepCopy()
-			errs := s.Validate(tc.ctx, tc.obj)
-			switch {
-			case tc.want == "" && len(errs) > 0:
-				t.Errorf("got %v, want none", errs)
-			case tc.want != "" && (len(errs) != 1 || errs[0].Field != tc.want || errs[0].Type != field.ErrorTypeTooLong):
-				t.Errorf("got %v, want one TooLong for %s", errs, tc.want)
-			case tc.want != "" && !strings.Contains(errs[0].Detail, fmt.Sprint(max)):
-				t.Errorf("detail %q does not give the limit", errs[0].Detail)
-			}
-			if !apiequality.Semantic.DeepEqual(before, tc.obj) {
-				t.Errorf("Validate changed the object:\n%s", diff.Diff(before, tc.obj))
-			}
-		})
-	}
-	var none *StorageSize
-	if errs := none.Validate(context.Background(), big); errs != nil {
-		t.Errorf("a nil StorageSize refused: %v", errs)
 	}
 }

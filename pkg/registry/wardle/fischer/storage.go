@@ -17,26 +17,18 @@ limitations under the License.
 package fischer
 
 import (
-	"context"
-
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/serializer"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/wardle-example/wardle-apiserver/apis/wardle"
-	"github.com/wardle-example/wardle-apiserver/pkg/registry/writeguard"
+	"github.com/wardle-example/wardle-apiserver/pkg/registry"
 )
 
 // REST is the storage of the fischers resource.
 type REST struct {
-	*genericregistry.Store
-	// codecs encode an object in the request's version, for the error of
-	// a failed JSON patch.
-	codecs runtime.NegotiatedSerializer
+	*registry.REST
 }
 
 var (
@@ -48,19 +40,6 @@ var (
 // optsGetter describes.
 func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*REST, error) {
 	s := NewStrategy(scheme)
-	opts, err := optsGetter.GetRESTOptions(wardle.Resource("fischers"), &wardle.Fischer{})
-	if err != nil {
-		return nil, err
-	}
-	s.size = writeguard.NewStorageSize(opts.StorageConfig.Codec, writeguard.DefaultMaxStoredBytes, writeguard.Part{
-		Path: field.NewPath("disallowedFlunders"),
-		Clear: func(obj runtime.Object) func() {
-			f := obj.(*wardle.Fischer)
-			v := f.DisallowedFlunders
-			f.DisallowedFlunders = nil
-			return func() { f.DisallowedFlunders = v }
-		},
-	})
 	store := &genericregistry.Store{
 		NewFunc:                   func() runtime.Object { return &wardle.Fischer{} },
 		NewListFunc:               func() runtime.Object { return &wardle.FischerList{} },
@@ -77,13 +56,11 @@ func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*RES
 	if err := store.CompleteWithOptions(&generic.StoreOptions{RESTOptions: optsGetter, AttrFunc: GetAttrs}); err != nil {
 		return nil, err
 	}
-	return &REST{store, serializer.NewCodecFactory(scheme)}, nil
-}
-
-// Update updates a Fischer. A bad patch or resourceVersion is the client's
-// error, never a 500 (see writeguard.UpdatedObjectInfo).
-func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	return r.Store.Update(ctx, name, writeguard.UpdatedObjectInfo(objInfo, wardle.Kind("Fischer"), r.codecs), createValidation, updateValidation, forceAllowCreate, options)
+	r, err := registry.NewREST(store, scheme)
+	if err != nil {
+		return nil, err
+	}
+	return &REST{r}, nil
 }
 
 // ShortNames lets kubectl accept "fi" for fischers.

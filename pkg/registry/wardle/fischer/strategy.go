@@ -32,18 +32,12 @@ import (
 
 	"github.com/wardle-example/wardle-apiserver/apis/wardle"
 	"github.com/wardle-example/wardle-apiserver/apis/wardle/validation"
-	"github.com/wardle-example/wardle-apiserver/pkg/registry/writeguard"
 )
 
 // strategy is the create, update and delete strategy of fischers.
 type strategy struct {
 	runtime.ObjectTyper
 	names.NameGenerator
-	// FinalErrors makes each validation error of a write appear once.
-	writeguard.FinalErrors
-	// size refuses objects too large for one etcd request; nil (in unit
-	// tests) checks nothing.
-	size *writeguard.StorageSize
 }
 
 // NewStrategy returns the strategy for writes to fischers.
@@ -69,15 +63,15 @@ func (strategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
 	}
 }
 
-// Validate checks a new Fischer, and that it fits in etcd.
-func (s strategy) Validate(ctx context.Context, obj runtime.Object) field.ErrorList {
-	return append(validation.ValidateFischer(obj.(*wardle.Fischer)), s.size.Validate(ctx, obj)...)
+// Validate checks a new Fischer.
+func (strategy) Validate(ctx context.Context, obj runtime.Object) field.ErrorList {
+	return validation.ValidateFischer(obj.(*wardle.Fischer))
 }
 
 // ValidateUpdate checks an updated Fischer by the same rules as a new one
-// (the library checks the metadata), and that it fits in etcd.
-func (s strategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
-	return append(validation.ValidateFischerUpdate(obj.(*wardle.Fischer), old.(*wardle.Fischer)), s.size.Validate(ctx, obj)...)
+// (the library checks the metadata).
+func (strategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
+	return validation.ValidateFischerUpdate(obj.(*wardle.Fischer), old.(*wardle.Fischer))
 }
 
 // WarningsOnCreate returns no warnings.

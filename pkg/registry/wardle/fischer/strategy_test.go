@@ -35,6 +35,7 @@ import (
 
 	"github.com/wardle-example/wardle-apiserver/apis/wardle"
 	"github.com/wardle-example/wardle-apiserver/apis/wardle/install"
+	"github.com/wardle-example/wardle-apiserver/pkg/registry/writeguard"
 )
 
 var (
@@ -214,14 +215,15 @@ func TestGetAttrsAndMatch(t *testing.T) {
 
 // TestBeforeUpdateErrorsOnce runs an update through the library's
 // rest.BeforeUpdate, which checks the metadata itself before it calls the
-// strategy: every error of the combined result appears once.
+// strategy, and then the final pass every wardle store makes over its
+// errors (pkg/registry): every error of the combined result appears once.
 func TestBeforeUpdateErrorsOnce(t *testing.T) {
 	old := storedFischer()
 	f := old.DeepCopy()
 	f.Name, f.ResourceVersion = "other", ""
 	f.Labels = map[string]string{"-bad-": "x"}
 	f.DisallowedFlunders = []string{"UPPER"}
-	err := rest.BeforeUpdate(newTestStrategy(), genericapirequest.WithNamespace(genericapirequest.NewContext(), ""), f, old)
+	err := writeguard.FinalError(rest.BeforeUpdate(newTestStrategy(), genericapirequest.WithNamespace(genericapirequest.NewContext(), ""), f, old))
 	var statusErr *apierrors.StatusError
 	if !errors.As(err, &statusErr) || statusErr.ErrStatus.Details == nil {
 		t.Fatalf("BeforeUpdate = %v, want a 422", err)

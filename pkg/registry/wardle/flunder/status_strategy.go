@@ -64,10 +64,9 @@ func (statusStrategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Obj
 }
 
 // ValidateUpdate checks the new status (well-formed conditions, one per
-// type; the library checks the metadata), and that the Flunder fits in etcd.
-func (s statusStrategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
-	errs := validation.ValidateFlunderStatusUpdate(obj.(*wardle.Flunder), old.(*wardle.Flunder))
-	return append(errs, s.size.Validate(ctx, obj)...)
+// type; the library checks the metadata).
+func (statusStrategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
+	return validation.ValidateFlunderStatusUpdate(obj.(*wardle.Flunder), old.(*wardle.Flunder))
 }
 
 // WarningsOnUpdate returns no warnings.

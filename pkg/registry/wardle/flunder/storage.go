@@ -17,47 +17,30 @@ limitations under the License.
 package flunder
 
 import (
-	"context"
-
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/serializer"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/apiserver/pkg/storage"
-	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	"github.com/wardle-example/wardle-apiserver/apis/wardle"
-	"github.com/wardle-example/wardle-apiserver/pkg/registry/writeguard"
+	"github.com/wardle-example/wardle-apiserver/pkg/registry"
 )
 
 // REST is the storage of the flunders resource.
 type REST struct {
-	*genericregistry.Store
-	// codecs encode an object in the request's version, for the error of
-	// a failed JSON patch.
-	codecs runtime.NegotiatedSerializer
+	*registry.REST
 }
 
-// StatusREST is the storage of the flunders/status subresource. It shares
-// the main resource's store (and so its watch cache) with a different update
-// strategy.
-type StatusREST struct {
-	store  *genericregistry.Store
-	codecs runtime.NegotiatedSerializer
-}
+var (
+	_ rest.ShortNamesProvider = &REST{}
+	_ rest.CategoriesProvider = &REST{}
+)
 
 // NewREST returns the storage of flunders and of flunders/status, on the
 // etcd (and watch cache) that optsGetter describes.
-func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*REST, *StatusREST, error) {
+func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*REST, *registry.StatusREST, error) {
 	s := NewStrategy(scheme)
-	opts, err := optsGetter.GetRESTOptions(wardle.Resource("flunders"), &wardle.Flunder{})
-	if err != nil {
-		return nil, nil, err
-	}
-	s.size = writeguard.NewStorageSize(opts.StorageConfig.Codec, writeguard.DefaultMaxStoredBytes, storageParts...)
 	store := &genericregistry.Store{
 		NewFunc:                   func() runtime.Object { return &wardle.Flunder{} },
 		NewListFunc:               func() runtime.Object { return &wardle.FlunderList{} },
@@ -80,43 +63,11 @@ func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*RES
 	}); err != nil {
 		return nil, nil, err
 	}
-
-	statusStore := *store
-	status := NewStatusStrategy(s)
-	statusStore.UpdateStrategy = status
-	statusStore.ResetFieldsStrategy = status
-	codecs := serializer.NewCodecFactory(scheme)
-	return &REST{store, codecs}, &StatusREST{store: &statusStore, codecs: codecs}, nil
-}
-
-var (
-	_ rest.ShortNamesProvider  = &REST{}
-	_ rest.CategoriesProvider  = &REST{}
-	_ rest.Patcher             = &StatusREST{}
-	_ rest.ResetFieldsStrategy = &StatusREST{}
-)
-
-// storageParts are the fields that can make a Flunder large, besides its
-// metadata.
-var storageParts = []writeguard.Part{
-	{Path: field.NewPath("spec"), Clear: func(obj runtime.Object) func() {
-		f := obj.(*wardle.Flunder)
-		v := f.Spec
-		f.Spec = wardle.FlunderSpec{}
-		return func() { f.Spec = v }
-	}},
-	{Path: field.NewPath("status", "conditions"), Clear: func(obj runtime.Object) func() {
-		f := obj.(*wardle.Flunder)
-		v := f.Status.Conditions
-		f.Status.Conditions = nil
-		return func() { f.Status.Conditions = v }
-	}},
-}
-
-// Update updates a Flunder. A bad patch or resourceVersion is the client's
-// error, never a 500 (see writeguard.UpdatedObjectInfo).
-func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	return r.Store.Update(ctx, name, writeguard.UpdatedObjectInfo(objInfo, wardle.Kind("Flunder"), r.codecs), createValidation, updateValidation, forceAllowCreate, options)
+	r, err := registry.NewREST(store, scheme)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &REST{r}, registry.NewStatusREST(r, NewStatusStrategy(s)), nil
 }
 
 // ShortNames lets kubectl accept "fl" for flunders.
@@ -124,32 +75,3 @@ func (r *REST) ShortNames() []string { return []string{"fl"} }
 
 // Categories puts flunders in "kubectl get wardle".
 func (r *REST) Categories() []string { return []string{"wardle"} }
-
-// New returns an empty Flunder.
-func (r *StatusREST) New() runtime.Object { return &wardle.Flunder{} }
-
-// Destroy does nothing: the store belongs to the main resource, which
-// destroys it.
-func (r *StatusREST) Destroy() {}
-
-// Get returns the Flunder, so that a GET of flunders/status works.
-func (r *StatusREST) Get(ctx context.Context, name string, options *metav1.GetOptions) (runtime.Object, error) {
-	return r.store.Get(ctx, name, options)
-}
-
-// Update writes the status of a Flunder. It never creates one.
-func (r *StatusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	// forceAllowCreate is false whatever the caller asks: status of a
-	// missing object is a 404, not a new object.
-	return r.store.Update(ctx, name, writeguard.UpdatedObjectInfo(objInfo, wardle.Kind("Flunder"), r.codecs), createValidation, updateValidation, false, options)
-}
-
-// GetResetFields returns the fields a status write does not change.
-func (r *StatusREST) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
-	return r.store.GetResetFields()
-}
-
-// ConvertToTable prints the status subresource as the main resource.
-func (r *StatusREST) ConvertToTable(ctx context.Context, object runtime.Object, tableOptions runtime.Object) (*metav1.Table, error) {
-	return r.store.ConvertToTable(ctx, object, tableOptions)
-}

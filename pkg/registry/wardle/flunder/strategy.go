@@ -39,7 +39,6 @@ import (
 	"github.com/wardle-example/wardle-apiserver/apis/wardle"
 	"github.com/wardle-example/wardle-apiserver/apis/wardle/validation"
 	"github.com/wardle-example/wardle-apiserver/pkg/registry/versioned"
-	"github.com/wardle-example/wardle-apiserver/pkg/registry/writeguard"
 )
 
 // strategy is the create, update and delete strategy of the main resource.
@@ -48,11 +47,6 @@ import (
 type strategy struct {
 	runtime.ObjectTyper
 	names.NameGenerator
-	// FinalErrors makes each validation error of a write appear once.
-	writeguard.FinalErrors
-	// size refuses objects too large for one etcd request; nil (in unit
-	// tests) checks nothing.
-	size *writeguard.StorageSize
 }
 
 // NewStrategy returns the strategy for writes to flunders.
@@ -89,17 +83,15 @@ func (strategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
 	}
 }
 
-// Validate checks a new Flunder, and that it fits in etcd.
-func (s strategy) Validate(ctx context.Context, obj runtime.Object) field.ErrorList {
-	errs := versioned.FieldErrors(ctx, validation.ValidateFlunder(obj.(*wardle.Flunder)))
-	return append(errs, s.size.Validate(ctx, obj)...)
+// Validate checks a new Flunder.
+func (strategy) Validate(ctx context.Context, obj runtime.Object) field.ErrorList {
+	return versioned.FieldErrors(ctx, validation.ValidateFlunder(obj.(*wardle.Flunder)))
 }
 
 // ValidateUpdate checks an updated Flunder by the same rules as a new one
-// (the library checks the metadata), and that it fits in etcd.
-func (s strategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
-	errs := versioned.FieldErrors(ctx, validation.ValidateFlunderUpdate(obj.(*wardle.Flunder), old.(*wardle.Flunder)))
-	return append(errs, s.size.Validate(ctx, obj)...)
+// (the library checks the metadata).
+func (strategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
+	return versioned.FieldErrors(ctx, validation.ValidateFlunderUpdate(obj.(*wardle.Flunder), old.(*wardle.Flunder)))
 }
 
 // WarningsOnCreate returns no warnings.

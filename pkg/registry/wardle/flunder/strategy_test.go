@@ -40,6 +40,7 @@ import (
 
 	"github.com/wardle-example/wardle-apiserver/apis/wardle"
 	"github.com/wardle-example/wardle-apiserver/apis/wardle/install"
+	"github.com/wardle-example/wardle-apiserver/pkg/registry/writeguard"
 )
 
 var (
@@ -551,7 +552,8 @@ func TestIndexers(t *testing.T) {
 
 // TestBeforeUpdateErrorsOnce runs an update through the library's
 // rest.BeforeUpdate, which checks the metadata itself before it calls the
-// strategy: every error of the combined result appears once.
+// strategy, and then the final pass every wardle store makes over its
+// errors (pkg/registry): every error of the combined result appears once.
 func TestBeforeUpdateErrorsOnce(t *testing.T) {
 	s := newTestStrategy()
 	ctx := genericapirequest.WithNamespace(context.Background(), "ns")
@@ -592,7 +594,7 @@ func TestBeforeUpdateErrorsOnce(t *testing.T) {
 			old := storedFlunder()
 			f := old.DeepCopy()
 			tc.mutate(f)
-			err := rest.BeforeUpdate(tc.strategy, ctx, f, old)
+			err := writeguard.FinalError(rest.BeforeUpdate(tc.strategy, ctx, f, old))
 			var statusErr *apierrors.StatusError
 			if !errors.As(err, &statusErr) || statusErr.ErrStatus.Details == nil {
 				t.Fatalf("BeforeUpdate = %v, want a 422", err)
