@@ -110,11 +110,57 @@ func (g restOptionsGetter) guardedCache(config *storagebackend.ConfigForResource
 	}
 	delegator := cacherstorage.NewCacheDelegator(cacher, guarded)
 	// Stores share one storage with their subresources, and each destroys it.
-	return delegator, sync.OnceFunc(func() {
+	return cachedWatch{delegator}, sync.OnceFunc(func() {
 		delegator.Stop()
 		cacher.Stop()
 		destroyEtcd()
 	}), nil
+}
+
+// cachedWatch is the delegator of a resource with a watch cache, whose new
+// watches are refused the way the guard refuses other requests: with an
+// error the client gets as a 503. The cacher asks etcd for its current
+// revision to start a watch from "now" (no resourceVersion), and answers
+// an error there with a watch whose only event is that error, which the
+// client gets after a 200. Whether the guard refused during this very
+// call is what tells.
+type cachedWatch struct {
+	storage.Interface
+}
+
+func (c cachedWatch) Watch(ctx context.Context, key string, opts storage.ListOptions) (watch.Interface, error) {
+	refusal := &refusal{}
+	w, err := c.Interface.Watch(context.WithValue(ctx, refusalKey{}, refusal), key, opts)
+	if err == nil {
+		if refused := refusal.get(); refused != nil {
+			w.Stop()
+			return nil, refused
+		}
+	}
+	return w, err
+}
+
+// refusal records that the guard refused a call made for a request.
+type refusal struct {
+	mu  sync.Mutex
+	err error
+}
+
+type refusalKey struct{}
+
+func (r *refusal) get() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
+
+// recordRefusal notes err in ctx's refusal, if it has one.
+func recordRefusal(ctx context.Context, err error) {
+	if r, ok := ctx.Value(refusalKey{}).(*refusal); ok {
+		r.mu.Lock()
+		r.err = err
+		r.mu.Unlock()
+	}
 }
 
 // Guard returns etcd, a resource's storage that reaches etcd on every call,
@@ -134,9 +180,11 @@ type guard struct {
 }
 
 // refuse refuses a call that starts while etcd is away.
-func (g *guard) refuse() error {
+func (g *guard) refuse(ctx context.Context) error {
 	if err := g.tracker.Unavailable(); err != nil {
-		return refused(err)
+		err = refused(err)
+		recordRefusal(ctx, err)
+		return err
 	}
 	return nil
 }
@@ -156,7 +204,7 @@ func (g *guard) sizeOf(obj runtime.Object) func() int {
 }
 
 func (g *guard) Create(ctx context.Context, key string, obj, out runtime.Object, ttl uint64) error {
-	if err := g.refuse(); err != nil {
+	if err := g.refuse(ctx); err != nil {
 		return err
 	}
 	return writeError(g.resource, g.Interface.Create(ctx, key, obj, out, ttl), g.sizeOf(obj))
@@ -164,7 +212,7 @@ func (g *guard) Create(ctx context.Context, key string, obj, out runtime.Object,
 
 func (g *guard) Delete(ctx context.Context, key string, out runtime.Object, preconditions *storage.Preconditions,
 	validateDeletion storage.ValidateObjectFunc, cachedExistingObject runtime.Object, opts storage.DeleteOptions) error {
-	if err := g.refuse(); err != nil {
+	if err := g.refuse(ctx); err != nil {
 		return err
 	}
 	return writeError(g.resource, g.Interface.Delete(ctx, key, out, preconditions, validateDeletion, cachedExistingObject, opts), nil)
@@ -175,7 +223,7 @@ func (g *guard) Delete(ctx context.Context, key string, out runtime.Object, prec
 // it computed, which is what etcd may find too large.
 func (g *guard) GuaranteedUpdate(ctx context.Context, key string, destination runtime.Object, ignoreNotFound bool,
 	preconditions *storage.Preconditions, tryUpdate storage.UpdateFunc, cachedExistingObject runtime.Object) error {
-	if err := g.refuse(); err != nil {
+	if err := g.refuse(ctx); err != nil {
 		return err
 	}
 	var updated runtime.Object
@@ -193,21 +241,21 @@ func (g *guard) GuaranteedUpdate(ctx context.Context, key string, destination ru
 }
 
 func (g *guard) Get(ctx context.Context, key string, opts storage.GetOptions, objPtr runtime.Object) error {
-	if err := g.refuse(); err != nil {
+	if err := g.refuse(ctx); err != nil {
 		return err
 	}
 	return readError(g.Interface.Get(ctx, key, opts, objPtr))
 }
 
 func (g *guard) GetList(ctx context.Context, key string, opts storage.ListOptions, listObj runtime.Object) error {
-	if err := g.refuse(); err != nil {
+	if err := g.refuse(ctx); err != nil {
 		return err
 	}
 	return readError(g.Interface.GetList(ctx, key, opts, listObj))
 }
 
 func (g *guard) Watch(ctx context.Context, key string, opts storage.ListOptions) (watch.Interface, error) {
-	if err := g.refuse(); err != nil {
+	if err := g.refuse(ctx); err != nil {
 		return nil, err
 	}
 	w, err := g.Interface.Watch(ctx, key, opts)
@@ -215,7 +263,7 @@ func (g *guard) Watch(ctx context.Context, key string, opts storage.ListOptions)
 }
 
 func (g *guard) GetCurrentResourceVersion(ctx context.Context) (uint64, error) {
-	if err := g.refuse(); err != nil {
+	if err := g.refuse(ctx); err != nil {
 		return 0, err
 	}
 	rv, err := g.Interface.GetCurrentResourceVersion(ctx)
@@ -223,7 +271,7 @@ func (g *guard) GetCurrentResourceVersion(ctx context.Context) (uint64, error) {
 }
 
 func (g *guard) Stats(ctx context.Context) (storage.Stats, error) {
-	if err := g.refuse(); err != nil {
+	if err := g.refuse(ctx); err != nil {
 		return storage.Stats{}, err
 	}
 	stats, err := g.Interface.Stats(ctx)
@@ -231,7 +279,7 @@ func (g *guard) Stats(ctx context.Context) (storage.Stats, error) {
 }
 
 func (g *guard) RequestWatchProgress(ctx context.Context) error {
-	if err := g.refuse(); err != nil {
+	if err := g.refuse(ctx); err != nil {
 		return err
 	}
 	return readError(g.Interface.RequestWatchProgress(ctx))

@@ -25,7 +25,9 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/apiserver/pkg/storage"
 	"k8s.io/apiserver/pkg/storage/storagebackend"
 )
@@ -155,3 +157,40 @@ func expectRefused(t *testing.T, what string, err error) {
 		t.Errorf("%s: message %q does not name etcd", what, msg)
 	}
 }
+
+// cacherLike starts a watch as the library's cacher does from "now": it
+// asks etcd (through the guard) for the current revision, and answers a
+// failure with a watch whose only event is the error.
+type cacherLike struct {
+	storage.Interface
+	etcd storage.Interface
+}
+
+func (c cacherLike) Watch(ctx context.Context, _ string, _ storage.ListOptions) (watch.Interface, error) {
+	if _, err := c.etcd.GetCurrentResourceVersion(ctx); err != nil {
+		w := watch.NewFakeWithChanSize(1, false)
+		w.Error(&metav1.Status{Message: err.Error()})
+		return w, nil
+	}
+	return watch.NewEmptyWatch(), nil
+}
+
+func TestCachedWatchRefused(t *testing.T) {
+	tracker := newTestTracker(0)
+	etcd := Guard(currentRevision{}, tracker, &storagebackend.ConfigForResource{GroupResource: flunders})
+	s := cachedWatch{cacherLike{etcd: etcd}}
+	if _, err := s.Watch(context.Background(), "/k", storage.ListOptions{}); err != nil {
+		t.Fatalf("a watch while etcd answers: %v", err)
+	}
+	tracker.answered = time.Now().Add(-2 * tracker.ready)
+	w, err := s.Watch(context.Background(), "/k", storage.ListOptions{})
+	expectRefused(t, "a watch from now", err)
+	if w != nil {
+		t.Error("a refused watch was returned too")
+	}
+}
+
+// currentRevision is an etcd that knows its revision.
+type currentRevision struct{ storage.Interface }
+
+func (currentRevision) GetCurrentResourceVersion(context.Context) (uint64, error) { return 42, nil }

@@ -199,11 +199,10 @@ func (t *Tracker) silentFor(window time.Duration) error {
 	if silent < window {
 		return nil
 	}
-	why := "no answer"
 	if t.lastErr != nil {
-		why = t.lastErr.Error()
+		return fmt.Errorf("%w: it has not answered for %v (%v)", ErrUnavailable, silent.Round(time.Second), t.lastErr)
 	}
-	return fmt.Errorf("%w: it has not answered for %v (%s)", ErrUnavailable, silent.Round(time.Second), why)
+	return fmt.Errorf("%w: it has not answered for %v", ErrUnavailable, silent.Round(time.Second))
 }
 
 // Unavailable returns why requests that need etcd are refused now: etcd
