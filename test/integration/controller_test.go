@@ -546,8 +546,8 @@ func TestWardleController(t *testing.T) {
 			want string
 		}{
 			{[]string{"--workers=0"}, "--workers must be at least 1"},
-			{[]string{"--leader-elect", "--leader-elect-resource-lock=configmaps"}, "--leader-elect-resource-lock must be"},
-			{[]string{"--leader-elect", "--leader-elect-renew-deadline=20s"}, "lease-duration > "},
+			{[]string{"--leader-elect", "--leader-elect-resource-lock=configmaps"}, `--leader-elect-resource-lock: Unsupported value: "configmaps"`},
+			{[]string{"--leader-elect", "--leader-elect-renew-deadline=20s"}, "--leader-elect-lease-duration: Invalid value"},
 			{[]string{"extra-argument"}, "unknown command"},
 		} {
 			err := ctlReturned(t, ctlRunCommand(t.Context(), append([]string{"--kubeconfig=" + e.Kubeconfig}, tc.args...)...), strings.Join(tc.args, " "))

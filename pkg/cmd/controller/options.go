@@ -22,25 +22,23 @@ package controller
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
-	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/spf13/pflag"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
-	"k8s.io/client-go/tools/leaderelection"
+	clientleaderelection "k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	componentbaseconfig "k8s.io/component-base/config"
 	"k8s.io/component-base/config/options"
 	"k8s.io/klog/v2"
 
 	"github.com/wardle-example/wardle-apiserver/pkg/controller/flunder"
+	"github.com/wardle-example/wardle-apiserver/pkg/controller/leaderelection"
 	clientset "github.com/wardle-example/wardle-apiserver/pkg/generated/clientset/versioned"
 	informers "github.com/wardle-example/wardle-apiserver/pkg/generated/informers/externalversions"
 )
@@ -95,25 +93,18 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	options.BindLeaderElectionFlags(&o.LeaderElection, fs)
 }
 
-// Validate checks the options.
+// Validate checks the options; leader election as component-base
+// validates it, naming the --leader-elect* flags.
 func (o *Options) Validate() error {
 	if o.Workers < 1 {
 		return fmt.Errorf("--workers must be at least 1")
 	}
-	le := o.LeaderElection
-	if le.LeaderElect {
-		if le.ResourceLock != resourcelock.LeasesResourceLock {
-			return fmt.Errorf("--leader-elect-resource-lock must be %q", resourcelock.LeasesResourceLock)
-		}
-		if le.LeaseDuration.Duration <= le.RenewDeadline.Duration || le.RenewDeadline.Duration <= le.RetryPeriod.Duration {
-			return fmt.Errorf("leader election needs --leader-elect-lease-duration > --leader-elect-renew-deadline > --leader-elect-retry-period")
-		}
-	}
-	return nil
+	return leaderelection.ValidateFlags(&o.LeaderElection).ToAggregate()
 }
 
 // Run runs the controller until ctx ends. With leader election it first
-// waits to become the leader, and stops when it loses the lease.
+// waits to become the leader, and returns an error when it loses the
+// Lease: the process exits, and its Deployment restarts it as a standby.
 func (o *Options) Run(ctx context.Context) error {
 	config, err := clientcmd.BuildConfigFromFlags("", o.Kubeconfig)
 	if err != nil {
@@ -131,9 +122,9 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 
 	ready := &readiness{}
-	var watchdog *leaderelection.HealthzAdaptor
+	var watchdog *clientleaderelection.HealthzAdaptor
 	if o.LeaderElection.LeaderElect {
-		watchdog = leaderelection.NewLeaderHealthzAdaptor(watchdogTimeout)
+		watchdog = clientleaderelection.NewLeaderHealthzAdaptor(watchdogTimeout)
 	}
 	if o.HealthProbeBindAddress != "" && o.HealthProbeBindAddress != "0" {
 		health, err := newHealthServer(o.HealthProbeBindAddress, ready, watchdog)
@@ -174,16 +165,23 @@ func (o *Options) Run(ctx context.Context) error {
 
 	if !o.LeaderElection.LeaderElect {
 		klog.InfoS("Leader election is off: run exactly one wardle-controller (or the server's own, --controllers=flunder-status)")
-		return run(ctx)
+	} else if err := o.checkLeaseServed(ctx, kube, config.Host); err != nil {
+		return err
 	}
-	return o.runWithLeaderElection(ctx, kube, config.Host, watchdog, run)
+	return leaderelection.Run(ctx, leaderelection.Config{
+		LeaderElection: o.LeaderElection,
+		ClientConfig:   config,
+		Name:           "wardle-controller",
+		OnLost:         leaderelection.Exit,
+		WatchDog:       watchdog,
+	}, run)
 }
 
-// runWithLeaderElection holds a Lease (coordination.k8s.io) while it runs:
-// kube-apiserver and a standalone wardle-apiserver serve them. It returns
-// once run has returned and the Lease is released.
-func (o *Options) runWithLeaderElection(ctx context.Context, kube kubernetes.Interface, host string,
-	watchdog *leaderelection.HealthzAdaptor, run func(context.Context) error) error {
+// checkLeaseServed tells, before campaigning, what would otherwise only
+// show as the elector's retries: that the server does not serve Leases
+// (coordination.k8s.io/v1; kube-apiserver and a standalone wardle-apiserver
+// do), or that the Lease's namespace does not exist.
+func (o *Options) checkLeaseServed(ctx context.Context, kube kubernetes.Interface, host string) error {
 	resources, err := kube.Discovery().ServerResourcesForGroupVersion("coordination.k8s.io/v1")
 	if err != nil || !slices.ContainsFunc(resources.APIResources, func(r metav1.APIResource) bool { return r.Name == "leases" }) {
 		return fmt.Errorf("--leader-elect needs Lease objects (coordination.k8s.io/v1), which %s does not serve (%v); "+
@@ -196,74 +194,5 @@ func (o *Options) runWithLeaderElection(ctx context.Context, kube kubernetes.Int
 		return fmt.Errorf("--leader-elect keeps its Lease in namespace %q, which does not exist on %s: create it (kubectl create namespace %s) or choose another with --leader-elect-resource-namespace",
 			le.ResourceNamespace, host, le.ResourceNamespace)
 	}
-	hostname, _ := os.Hostname()
-	identity := hostname + "_" + uuid.NewString()
-	lock, err := resourcelock.New(le.ResourceLock, le.ResourceNamespace, le.ResourceName, nil, kube.CoordinationV1(),
-		resourcelock.ResourceLockConfig{Identity: identity})
-	if err != nil {
-		return err
-	}
-	klog.InfoS("Campaigning for the Lease", "lease", le.ResourceNamespace+"/"+le.ResourceName, "identity", identity)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
-	// run goes on in OnStartedLeading's goroutine while the elector
-	// releases the Lease; wait for it before returning.
-	var (
-		mu       sync.Mutex
-		finished bool
-		started  bool
-		runErr   error
-		runDone  = make(chan struct{})
-	)
-	elector, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
-		Lock:            lock,
-		LeaseDuration:   le.LeaseDuration.Duration,
-		RenewDeadline:   le.RenewDeadline.Duration,
-		RetryPeriod:     le.RetryPeriod.Duration,
-		ReleaseOnCancel: true,
-		WatchDog:        watchdog,
-		Name:            "wardle-controller",
-		Callbacks: leaderelection.LeaderCallbacks{
-			OnStartedLeading: func(ctx context.Context) {
-				mu.Lock()
-				if finished {
-					mu.Unlock()
-					return
-				}
-				started = true
-				mu.Unlock()
-				defer close(runDone)
-				err := run(ctx)
-				mu.Lock()
-				if runErr == nil {
-					runErr = err
-				}
-				mu.Unlock()
-				cancel()
-			},
-			OnStoppedLeading: func() {
-				mu.Lock()
-				if ctx.Err() == nil && runErr == nil {
-					runErr = fmt.Errorf("lost the leader election lease %s/%s", le.ResourceNamespace, le.ResourceName)
-				}
-				mu.Unlock()
-				cancel()
-			},
-		},
-	})
-	if err != nil {
-		return err
-	}
-	elector.Run(ctx)
-	mu.Lock()
-	finished = true
-	wasStarted := started
-	mu.Unlock()
-	if wasStarted {
-		<-runDone
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	return runErr
+	return nil
 }

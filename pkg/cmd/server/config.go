@@ -104,13 +104,9 @@ func (o *WardleServerOptions) Config() (*apiserver.Config, error) {
 	} else if err := o.applyEtcdHealthTo(serverConfig, &config.ExtraConfig); err != nil {
 		return nil, err
 	}
-	enabled, err := manager.Resolve(o.Controllers, manager.Names(o.standalone))
-	if err != nil {
-		return nil, err
-	}
 	config.ExtraConfig.Controllers = &manager.Config{
 		KubeInformers:  serverConfig.SharedInformerFactory,
-		Enabled:        enabled,
+		Enabled:        manager.Enabled(o.Controllers, o.standalone),
 		LeaderElection: o.LeaderElection,
 	}
 	if !o.standalone {

@@ -181,7 +181,7 @@ func TestAggregatedWhenKubeconfigGiven(t *testing.T) {
 				t.Errorf("a standalone-only flag in aggregated mode: Validate() = %v, want an error", err)
 			}
 			o.Controllers = []string{"namespace-controller"}
-			if err := o.Validate(); err == nil || !strings.Contains(err.Error(), `unknown controller "namespace-controller"`) {
+			if err := o.Validate(); err == nil || !strings.Contains(err.Error(), `--controllers: "namespace-controller" is not in the list of known controllers; known here: flunder-status`) {
 				t.Errorf("a Kubernetes controller in aggregated mode: Validate() = %v, want an error", err)
 			}
 		})
@@ -195,8 +195,11 @@ func TestValidateRefusesWhatStandaloneCannotDo(t *testing.T) {
 	}{
 		"priority and fairness":    {[]string{"--enable-priority-and-fairness=true"}, "--enable-priority-and-fairness"},
 		"cluster admission plugin": {[]string{"--enable-admission-plugins=ValidatingAdmissionWebhook"}, "ValidatingAdmissionWebhook"},
-		"unknown controller":       {[]string{"--controllers=flunder-status,nope"}, `unknown controller "nope"`},
-		"bad leader election":      {[]string{"--leader-elect", "--leader-elect-renew-deadline=20s"}, "--leader-elect-lease-duration"},
+		"unknown controller":       {[]string{"--controllers=flunder-status,nope"}, `--controllers: "nope" is not in the list of known controllers`},
+		"bad leader election":      {[]string{"--leader-elect", "--leader-elect-renew-deadline=20s"}, `--leader-elect-lease-duration: Invalid value: "15s": must be greater than --leader-elect-renew-deadline`},
+		"renew within retry":       {[]string{"--leader-elect", "--leader-elect-renew-deadline=2s"}, `--leader-elect-renew-deadline: Invalid value: "2s": must be greater than --leader-elect-retry-period`},
+		"not a Lease":              {[]string{"--leader-elect", "--leader-elect-resource-lock=configmaps"}, `--leader-elect-resource-lock: Unsupported value: "configmaps": supported values: "leases"`},
+		"no Lease namespace":       {[]string{"--leader-elect", "--leader-elect-resource-namespace="}, "--leader-elect-resource-namespace: Required value"},
 		"no event TTL":             {[]string{"--event-ttl=0"}, "--event-ttl"},
 		"non-loopback insecure":    {[]string{"--insecure-port=8080", "--insecure-bind-address=0.0.0.0"}, "not a loopback address"},
 		"empty data dir":           {[]string{"--data-dir="}, "--data-dir"},

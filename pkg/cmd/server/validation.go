@@ -20,8 +20,8 @@ import (
 	"fmt"
 
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
-	"k8s.io/client-go/tools/leaderelection/resourcelock"
 
+	"github.com/wardle-example/wardle-apiserver/pkg/controller/leaderelection"
 	"github.com/wardle-example/wardle-apiserver/pkg/controller/manager"
 	"github.com/wardle-example/wardle-apiserver/pkg/embeddedetcd"
 )
@@ -52,17 +52,11 @@ func (o *WardleServerOptions) Validate() error {
 		errs = append(errs, fmt.Errorf("--data-dir must not be empty"))
 	}
 	errs = append(errs, o.validateEtcd()...)
-	if _, err := manager.Resolve(o.Controllers, manager.Names(o.standalone)); err != nil {
-		errs = append(errs, fmt.Errorf("--controllers: %w", err))
-	}
+	errs = append(errs, manager.ValidateControllers(o.Controllers, o.standalone)...)
 	if o.standalone {
-		if le := o.LeaderElection; le.LeaderElect {
-			if le.ResourceLock != resourcelock.LeasesResourceLock {
-				errs = append(errs, fmt.Errorf("--leader-elect-resource-lock must be %q", resourcelock.LeasesResourceLock))
-			}
-			if le.LeaseDuration.Duration <= le.RenewDeadline.Duration || le.RenewDeadline.Duration <= le.RetryPeriod.Duration || le.RetryPeriod.Duration <= 0 {
-				errs = append(errs, fmt.Errorf("leader election needs --leader-elect-lease-duration > --leader-elect-renew-deadline > --leader-elect-retry-period > 0"))
-			}
+		// Aggregated, the --leader-elect* flags are refused above.
+		for _, err := range leaderelection.ValidateFlags(&o.LeaderElection) {
+			errs = append(errs, err)
 		}
 		if o.EventTTL <= 0 {
 			errs = append(errs, fmt.Errorf("--event-ttl must be positive"))

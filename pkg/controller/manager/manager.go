@@ -25,26 +25,26 @@ package manager
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/leaderelection"
-	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	componentbaseconfig "k8s.io/component-base/config"
+	"k8s.io/controller-manager/app"
+	cmconfig "k8s.io/controller-manager/config"
+	cmoptions "k8s.io/controller-manager/options"
 	"k8s.io/klog/v2"
 	"k8s.io/kubernetes/cmd/kube-controller-manager/names"
 
 	"github.com/wardle-example/wardle-apiserver/pkg/controller/flunder"
+	"github.com/wardle-example/wardle-apiserver/pkg/controller/leaderelection"
 	wardleinformers "github.com/wardle-example/wardle-apiserver/pkg/generated/informers/externalversions"
 )
 
@@ -62,30 +62,37 @@ const (
 // a standalone server serves; an aggregated server's cluster runs them.
 var KubernetesControllers = []string{Namespace, GarbageCollector, ClusterRoleAggregation, ServiceAccount}
 
-// Resolve turns --controllers into the set to run, as
-// kube-controller-manager reads its own flag: names, "*" for every
-// controller in available, "-name" to leave one out. An unknown name is an
-// error naming what is known.
-func Resolve(requested, available []string) (sets.Set[string], error) {
-	known := sets.New(available...)
+// Enabled are the controllers of a mode that --controllers turns on, read
+// as kube-controller-manager reads its own flag (IsControllerEnabled of
+// k8s.io/controller-manager/app): a name, "*" for every controller of the
+// mode, "-name" to leave one out; the first entry that names a controller
+// decides for it. ValidateControllers checks the names.
+func Enabled(controllers []string, standalone bool) sets.Set[string] {
 	enabled := sets.New[string]()
-	var disabled []string
-	for _, name := range requested {
-		switch {
-		case name == "*":
-			enabled.Insert(available...)
-			continue
-		case strings.HasPrefix(name, "-"):
-			name = name[1:]
-			disabled = append(disabled, name)
-		default:
+	for _, name := range Names(standalone) {
+		// No controller here is off by default (nil): "*" turns on every
+		// one of the mode's. An aggregated server runs none unless asked
+		// because its --controllers defaults to none, not to "*".
+		if app.IsControllerEnabled(name, nil, controllers) {
 			enabled.Insert(name)
 		}
-		if !known.Has(name) {
-			return nil, fmt.Errorf("unknown controller %q; known here: %s", name, strings.Join(available, ", "))
-		}
 	}
-	return enabled.Delete(disabled...), nil
+	return enabled
+}
+
+// ValidateControllers refuses a name in --controllers that is not one of
+// the mode's controllers, with kube-controller-manager's validation of its
+// flag (GenericControllerManagerConfigurationOptions.Validate of
+// k8s.io/controller-manager/options), and says which are known.
+func ValidateControllers(controllers []string, standalone bool) []error {
+	known := Names(standalone)
+	generic := cmoptions.NewGenericControllerManagerConfigurationOptions(
+		&cmconfig.GenericControllerManagerConfiguration{Controllers: controllers})
+	var errs []error
+	for _, err := range generic.Validate(known, nil, nil) {
+		errs = append(errs, fmt.Errorf("--controllers: %w; known here: %s", err, strings.Join(known, ", ")))
+	}
+	return errs
 }
 
 // Config is what the in-process controllers run on.
@@ -97,7 +104,7 @@ type Config struct {
 	// Kubernetes' own APIs are not served (aggregated mode).
 	KubeInformers   informers.SharedInformerFactory
 	WardleInformers wardleinformers.SharedInformerFactory
-	// Enabled are the controllers to run (see Resolve).
+	// Enabled are the controllers to run (see Enabled).
 	Enabled sets.Set[string]
 	// LeaderElection, when LeaderElect is true, runs the controllers only
 	// while this process holds the Lease, so that replicas sharing an etcd
@@ -129,7 +136,8 @@ func New(config Config) (*Manager, error) {
 }
 
 // Run runs the controllers until ctx ends, under leader election if it is
-// configured. It returns once every controller has stopped.
+// configured. It returns once every controller has stopped and, with
+// leader election, the Lease is released.
 func (m *Manager) Run(ctx context.Context) error {
 	if m.config.Enabled.Len() == 0 {
 		return nil
@@ -186,18 +194,11 @@ func (m *Manager) controller(ctx context.Context, name string) (func(context.Con
 // again, as the API itself does not depend on who leads.
 func (m *Manager) runWithLeaderElection(ctx context.Context) error {
 	le := m.config.LeaderElection
-	client, err := kubernetes.NewForConfig(rest.AddUserAgent(m.config.ClientConfig, "leader-election"))
+	logger := klog.FromContext(ctx).WithValues("lease", le.ResourceNamespace+"/"+le.ResourceName)
+	client, err := kubernetes.NewForConfig(rest.AddUserAgent(rest.CopyConfig(m.config.ClientConfig), "leader-election"))
 	if err != nil {
 		return err
 	}
-	host, _ := os.Hostname()
-	identity := host + "_" + uuid.NewString()
-	lock, err := resourcelock.New(le.ResourceLock, le.ResourceNamespace, le.ResourceName, nil, client.CoordinationV1(),
-		resourcelock.ResourceLockConfig{Identity: identity})
-	if err != nil {
-		return err
-	}
-	logger := klog.FromContext(ctx).WithValues("lease", le.ResourceNamespace+"/"+le.ResourceName, "identity", identity)
 	// On a fresh etcd the Lease's namespace (kube-system) is created as the
 	// server starts; campaigning before would only fail and log it.
 	if err := wait.PollUntilContextCancel(ctx, 50*time.Millisecond, true, func(ctx context.Context) (bool, error) {
@@ -206,39 +207,17 @@ func (m *Manager) runWithLeaderElection(ctx context.Context) error {
 	}); err != nil {
 		return nil // stopped before the namespace existed
 	}
-	for ctx.Err() == nil {
-		// termDone is closed when the controllers of a term have stopped:
-		// a new term must not start them while they still run.
-		termDone := make(chan struct{})
-		elector, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
-			Lock:            lock,
-			LeaseDuration:   le.LeaseDuration.Duration,
-			RenewDeadline:   le.RenewDeadline.Duration,
-			RetryPeriod:     le.RetryPeriod.Duration,
-			ReleaseOnCancel: true,
-			Name:            le.ResourceName,
-			Callbacks: leaderelection.LeaderCallbacks{
-				OnStartedLeading: func(ctx context.Context) {
-					defer close(termDone)
-					logger.Info("Leading: starting the controllers", "controllers", sets.List(m.config.Enabled))
-					m.runControllers(ctx)
-					logger.Info("No longer leading: the controllers stopped")
-				},
-				OnStoppedLeading: func() {},
-			},
-		})
-		if err != nil {
-			return err
-		}
-		elector.Run(ctx)
-		// Run returns before ctx ends only after a term (acquiring waits
-		// until ctx ends): wait for its controllers to stop before
-		// campaigning again. At shutdown they stop with ctx anyway.
-		if ctx.Err() == nil {
-			<-termDone
-		}
-	}
-	return nil
+	return leaderelection.Run(ctx, leaderelection.Config{
+		LeaderElection: le,
+		ClientConfig:   m.config.ClientConfig,
+		Name:           le.ResourceName,
+		OnLost:         leaderelection.Campaign,
+	}, func(ctx context.Context) error {
+		logger.Info("Leading: starting the controllers", "controllers", sets.List(m.config.Enabled))
+		m.runControllers(ctx)
+		logger.Info("No longer leading: the controllers stopped")
+		return nil
+	})
 }
 
 // Names lists the controllers available in a mode, for --help.

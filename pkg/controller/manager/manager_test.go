@@ -23,41 +23,64 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 )
 
-func TestResolve(t *testing.T) {
-	standalone, aggregated := Names(true), Names(false)
+func TestEnabled(t *testing.T) {
 	tests := []struct {
-		name      string
-		requested []string
-		available []string
-		want      []string
-		wantErr   string
+		name       string
+		standalone bool
+		requested  []string
+		want       []string
 	}{
-		{name: "nothing", available: standalone, want: []string{}},
-		{name: "star", requested: []string{"*"}, available: standalone, want: standalone},
-		{name: "star minus one", requested: []string{"*", "-" + GarbageCollector}, available: standalone,
+		{name: "nothing", standalone: true, want: []string{}},
+		{name: "star", standalone: true, requested: []string{"*"}, want: Names(true)},
+		{name: "star minus one", standalone: true, requested: []string{"*", "-" + GarbageCollector},
 			want: []string{ClusterRoleAggregation, FlunderStatus, Namespace, ServiceAccount}},
-		{name: "minus before star", requested: []string{"-" + Namespace, "*"}, available: standalone,
+		{name: "minus before star", standalone: true, requested: []string{"-" + Namespace, "*"},
 			want: []string{ClusterRoleAggregation, FlunderStatus, GarbageCollector, ServiceAccount}},
-		{name: "names", requested: []string{FlunderStatus, Namespace}, available: standalone, want: []string{FlunderStatus, Namespace}},
-		{name: "aggregated star", requested: []string{"*"}, available: aggregated, want: []string{FlunderStatus}},
-		{name: "unknown", requested: []string{"nope"}, available: standalone, wantErr: `unknown controller "nope"`},
-		{name: "unknown minus", requested: []string{"*", "-nope"}, available: standalone, wantErr: `unknown controller "nope"`},
-		{name: "Kubernetes controller in aggregated mode", requested: []string{Namespace}, available: aggregated, wantErr: `unknown controller "namespace-controller"; known here: flunder-status`},
+		{name: "names", standalone: true, requested: []string{FlunderStatus, Namespace}, want: []string{FlunderStatus, Namespace}},
+		// As in kube-controller-manager, the first entry that names a
+		// controller decides.
+		{name: "name, then minus name", standalone: true, requested: []string{FlunderStatus, "-" + FlunderStatus}, want: []string{FlunderStatus}},
+		{name: "aggregated star", requested: []string{"*"}, want: []string{FlunderStatus}},
+		{name: "aggregated nothing", want: []string{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := Resolve(tc.requested, tc.available)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("Resolve(%v) error = %v, want %q", tc.requested, err, tc.wantErr)
+			if errs := ValidateControllers(tc.requested, tc.standalone); len(errs) > 0 {
+				t.Fatalf("ValidateControllers(%v): %v", tc.requested, errs)
+			}
+			if got := Enabled(tc.requested, tc.standalone); !got.Equal(sets.New(tc.want...)) {
+				t.Errorf("Enabled(%v) = %v, want %v", tc.requested, sets.List(got), tc.want)
+			}
+		})
+	}
+}
+
+func TestValidateControllers(t *testing.T) {
+	tests := []struct {
+		name       string
+		standalone bool
+		requested  []string
+		want       []string
+	}{
+		{name: "unknown", standalone: true, requested: []string{"nope"},
+			want: []string{`--controllers: "nope" is not in the list of known controllers; known here: ` + strings.Join(Names(true), ", ")}},
+		{name: "unknown minus", standalone: true, requested: []string{"*", "-nope"},
+			want: []string{`--controllers: "nope" is not in the list of known controllers`}},
+		{name: "every unknown one", standalone: true, requested: []string{"nope", "-nix"},
+			want: []string{`"nope" is not in the list`, `"nix" is not in the list`}},
+		{name: "Kubernetes controller in aggregated mode", requested: []string{Namespace},
+			want: []string{`--controllers: "namespace-controller" is not in the list of known controllers; known here: flunder-status`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			errs := ValidateControllers(tc.requested, tc.standalone)
+			if len(errs) != len(tc.want) {
+				t.Fatalf("ValidateControllers(%v) = %v, want %d errors", tc.requested, errs, len(tc.want))
+			}
+			for i, want := range tc.want {
+				if !strings.Contains(errs[i].Error(), want) {
+					t.Errorf("ValidateControllers(%v)[%d] = %q, want it to contain %q", tc.requested, i, errs[i], want)
 				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !got.Equal(sets.New(tc.want...)) {
-				t.Errorf("Resolve(%v) = %v, want %v", tc.requested, sets.List(got), tc.want)
 			}
 		})
 	}
