@@ -18,7 +18,7 @@ package apiserver
 
 import (
 	"context"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -47,28 +47,43 @@ func (s *WardleServer) addControllers(config manager.Config) error {
 	// client at once instead of leaving the other replicas to wait for it
 	// to expire.
 	ctx, stop := context.WithCancel(context.Background())
-	stopped := make(chan struct{})
-	var started atomic.Bool
+	// A stop may come before the post-start hook runs (the hooks run once
+	// the server serves, the signal at any time): then the controllers do
+	// not start at all, since the server they would talk to is going.
+	var (
+		mu       sync.Mutex
+		stopping bool
+		stopped  chan struct{} // closed when they have stopped; nil if never started
+	)
 	if err := s.GenericAPIServer.AddPostStartHook("start-controllers", func(genericapiserver.PostStartHookContext) error {
-		started.Store(true)
-		go func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if stopping {
+			return nil
+		}
+		stopped = make(chan struct{})
+		go func(stopped chan struct{}) {
 			defer close(stopped)
 			if err := controllers.Run(ctx); err != nil {
 				klog.ErrorS(err, "The in-process controllers stopped")
 			}
-		}()
+		}(stopped)
 		return nil
 	}); err != nil {
 		stop()
 		return err
 	}
 	return s.GenericAPIServer.AddPreShutdownHook("stop-controllers", func() error {
+		mu.Lock()
+		stopping = true
+		running := stopped
+		mu.Unlock()
 		stop()
-		if !started.Load() {
+		if running == nil {
 			return nil
 		}
 		select {
-		case <-stopped:
+		case <-running:
 		case <-time.After(controllersStopTimeout):
 			klog.InfoS("The in-process controllers did not stop in time; shutting down anyway", "timeout", controllersStopTimeout)
 		}

@@ -17,10 +17,15 @@ limitations under the License.
 package controlplane
 
 import (
+	"errors"
+	"net/http"
+	"time"
+
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 	rbacrest "k8s.io/kubernetes/pkg/registry/rbac/rest"
 )
@@ -61,14 +66,64 @@ func reconcileInBackgroundOnceCreated(hook genericapiserver.PostStartHookFunc, c
 		}
 		for _, name := range clusterRoles {
 			if _, err := client.RbacV1().ClusterRoles().Get(ctx, name, metav1.GetOptions{}); err != nil {
-				return hook(ctx)
+				if ctx.Err() != nil {
+					return nil // stopping before it served: nothing to reconcile for
+				}
+				return runUntilStopped(ctx, hook)
 			}
 		}
 		go func() {
-			if err := hook(ctx); err != nil && ctx.Err() == nil {
+			if err := runUntilStopped(ctx, hook); err != nil {
 				klog.ErrorS(err, "Reconciling the bootstrap RBAC policy failed")
 			}
 		}()
 		return nil
+	}
+}
+
+// bootstrapPolling is how long Kubernetes' RBAC bootstrap hook tries
+// before it gives up (and, as a post-start hook, stops the server).
+const bootstrapPolling = 30 * time.Second
+
+// runUntilStopped runs hook, an RBAC bootstrap hook, until it returns or
+// the server stops, whichever comes first; a server that stops while it
+// runs is no failure. The hook polls for half a minute without a context
+// and logs every failed attempt: it gets a loopback client whose requests,
+// once the server stops, wait out that half minute instead of failing, so
+// that a server told to stop while it starts neither waits for it nor logs
+// an error a second until it exits.
+func runUntilStopped(ctx genericapiserver.PostStartHookContext, hook genericapiserver.PostStartHookFunc) error {
+	quiet := ctx
+	quiet.LoopbackClientConfig = rest.CopyConfig(ctx.LoopbackClientConfig)
+	quiet.LoopbackClientConfig.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+		return waitWhenStopped{next: rt, stopped: ctx.Done()}
+	})
+	done := make(chan error, 1)
+	go func() { done <- hook(quiet) }()
+	select {
+	case err := <-done:
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	case <-ctx.Done():
+		return nil
+	}
+}
+
+// waitWhenStopped is a round tripper whose requests, once stopped is
+// closed, wait bootstrapPolling and fail.
+type waitWhenStopped struct {
+	next    http.RoundTripper
+	stopped <-chan struct{}
+}
+
+func (w waitWhenStopped) RoundTrip(req *http.Request) (*http.Response, error) {
+	select {
+	case <-w.stopped:
+		time.Sleep(bootstrapPolling)
+		return nil, errors.New("the server stopped")
+	default:
+		return w.next.RoundTrip(req)
 	}
 }

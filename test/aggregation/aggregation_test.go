@@ -202,7 +202,7 @@ spec:
 		}
 	})
 
-	t.Run("wardle-controller as the base deploys it", func(t *testing.T) { testController(t, c) })
+	t.Run("wardle-controller as the base deploys it", func(t *testing.T) { testController(t, c, w) })
 
 	t.Run("the deploy overlays pass a server-side dry run", func(t *testing.T) {
 		for _, overlay := range []string{"ha", "single-replica"} {

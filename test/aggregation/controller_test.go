@@ -48,7 +48,7 @@ const (
 // wardle-apiserver, and checks through kube-apiserver what a user of the
 // base would see: the status and its events, the RBAC, one leader, and a
 // failover when the leader stops.
-func testController(t *testing.T, c *cluster) {
+func testController(t *testing.T, c *cluster, w *localcluster.Wardle) {
 	ctx := t.Context()
 	wardleClient := clientset.NewForConfigOrDie(c.admin)
 	kube := kubernetes.NewForConfigOrDie(c.admin)
@@ -257,7 +257,46 @@ func testController(t *testing.T, c *cluster) {
 			t.Errorf("the new leader is not ready: %v", err)
 		}
 	})
+
+	// The controller left watches flunders and fischers through
+	// kube-apiserver, which keeps them open to wardle-apiserver.
+	t.Run("wardle-apiserver stops promptly with the controller's watches open", func(t *testing.T) {
+		for round := range 3 {
+			if round > 0 {
+				if err := w.Restart(ctx); err != nil {
+					t.Fatal(err)
+				}
+				// As a pod that is replaced soon after it started: the
+				// controller's informers are watching it again by then.
+				time.Sleep(3 * time.Second)
+			}
+			expectPromptStop(t, w.Process)
+		}
+		// For what follows.
+		if err := w.Restart(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
+
+// expectPromptStop sends p SIGTERM and checks that it exits 0 within
+// shutdownWithin, without a fatal error or an error logged again and again.
+func expectPromptStop(t *testing.T, p *localcluster.Process) {
+	t.Helper()
+	took, problems, err := p.StopPromptly(shutdownWithin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, problem := range problems {
+		t.Error(problem)
+	}
+	t.Logf("%s stopped %v after SIGTERM", p.Name, took.Round(time.Millisecond))
+}
+
+// shutdownWithin bounds a server's graceful stop: watches are ended at once
+// (--shutdown-watch-termination-grace-period), the requests in flight
+// finish, and the connections left get two seconds.
+const shutdownWithin = 5 * time.Second
 
 func flunderToFischer(name, fischer string) *v1beta1.Flunder {
 	return &v1beta1.Flunder{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: v1beta1.FlunderSpec{ReferenceType: v1beta1.FischerReferenceType, FischerReference: fischer}}

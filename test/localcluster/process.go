@@ -29,6 +29,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -230,4 +231,46 @@ func pollEvery(ctx context.Context, interval, timeout time.Duration, what string
 		return fmt.Errorf("%s: %w (last: %v)", what, err, last)
 	}
 	return nil
+}
+
+// StopPromptly sends SIGTERM to p, waits for it to exit, and says how long
+// that took and what was wrong with the stop: an exit status other than 0,
+// a stop slower than within, a fatal error in its log, an error logged
+// in more than three different seconds (the time, pid and source line
+// aside).
+func (p *Process) StopPromptly(within time.Duration) (took time.Duration, problems []string, err error) {
+	start := time.Now()
+	if err := p.Stop(); err != nil {
+		return 0, nil, err
+	}
+	took = time.Since(start)
+	if _, err := p.Exited(); err != nil {
+		problems = append(problems, fmt.Sprintf("%s exited with %v after SIGTERM, want status 0", p.Name, err))
+	}
+	if took > within {
+		problems = append(problems, fmt.Sprintf("%s took %v to stop after SIGTERM, want within %v", p.Name, took.Round(time.Millisecond), within))
+	}
+	data, err := os.ReadFile(p.LogPath)
+	if err != nil {
+		return took, problems, err
+	}
+	// A flood is one error logged again and again over time, as a retry
+	// loop logs it, not a burst of the same error at one moment (requests
+	// ended together).
+	seconds := map[string]map[string]bool{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if len(line) < 15 || (line[0] != 'E' && line[0] != 'F') {
+			continue
+		}
+		_, msg, _ := strings.Cut(line, "] ")
+		if seconds[msg] == nil {
+			seconds[msg] = map[string]bool{}
+		}
+		second := line[1:14] // mmdd hh:mm:ss
+		if line[0] == 'F' || (!seconds[msg][second] && len(seconds[msg]) == 3) {
+			problems = append(problems, fmt.Sprintf("%s logged %.300s", p.Name, line))
+		}
+		seconds[msg][second] = true
+	}
+	return took, problems, nil
 }

@@ -38,6 +38,11 @@ type Wardle struct {
 	// DeployDir is the copy of artifacts/deploy, with certificates.
 	DeployDir string
 	Process   *Process
+
+	// What Restart starts again.
+	dir, binary string
+	args        []string
+	kube        *KubeAPIServer
 }
 
 // DeployWardle applies the artifacts/deploy base to k (with the certs
@@ -93,14 +98,30 @@ func DeployWardle(ctx context.Context, k *KubeAPIServer, dir, repoRoot, binary s
 		"--tls-private-key-file=" + filepath.Join(certs, "tls.key"),
 		"--data-dir=" + filepath.Join(dir, "data"),
 	}, extraArgs...)
-	if w.Process, err = StartProcess("wardle-apiserver", dir, binary, args...); err != nil {
+	w.dir, w.binary, w.args, w.kube = dir, binary, args, k
+	if err := w.Restart(ctx); err != nil {
 		return nil, err
 	}
-	if err := w.waitAvailable(ctx, k, certs); err != nil {
-		_ = w.Process.Stop()
-		return nil, fmt.Errorf("%w\nwardle-apiserver log:\n%s", err, w.Process.Log())
-	}
 	return w, nil
+}
+
+// Restart starts the server again, as it was first started, once its
+// process has exited, and waits until both APIServices are Available.
+func (w *Wardle) Restart(ctx context.Context) error {
+	if w.Process != nil {
+		if err := w.Process.Running(); err == nil {
+			return fmt.Errorf("wardle-apiserver still runs (pid %d)", w.Process.Pid())
+		}
+	}
+	var err error
+	if w.Process, err = StartProcess("wardle-apiserver", w.dir, w.binary, w.args...); err != nil {
+		return err
+	}
+	if err := w.waitAvailable(ctx, w.kube, filepath.Join(w.DeployDir, "certs")); err != nil {
+		_ = w.Process.Stop()
+		return fmt.Errorf("%w\nwardle-apiserver log:\n%s", err, w.Process.Log())
+	}
+	return nil
 }
 
 // waitAvailable waits for /readyz, which answers anonymous requests as a

@@ -60,6 +60,8 @@ const (
 	// defaultEtcdPathPrefix is where wardle objects live in etcd, as in the
 	// upstream sample, so an existing etcd keeps its data.
 	defaultEtcdPathPrefix = "/registry/wardle.example.com"
+	// defaultWatchTerminationGracePeriod is --shutdown-watch-termination-grace-period's default.
+	defaultWatchTerminationGracePeriod = 5 * time.Second
 	// defaultSecurePort is the HTTPS port when --secure-port is not given.
 	defaultSecurePort = 8443
 	// caCommonName names the CA a standalone server generates.
@@ -152,6 +154,21 @@ func NewWardleServerOptions(out, errOut io.Writer) *WardleServerOptions {
 	// turn a defragmentation or an election into 503s.
 	o.RecommendedOptions.Etcd.StorageConfig.HealthcheckTimeout = etcdhealth.DefaultWindow
 	o.RecommendedOptions.Etcd.StorageConfig.ReadycheckTimeout = etcdhealth.DefaultWindow
+
+	// At shutdown, end the open watches (their clients reconnect, to
+	// another replica if any) instead of leaving them open: the HTTP server
+	// waits for every open connection to close, up to the request timeout,
+	// and a watch, say a controller's through kube-apiserver, does not
+	// close by itself. The watches end at once; this bounds the wait.
+	o.ServerRunOptions.ShutdownWatchTerminationGracePeriod = defaultWatchTerminationGracePeriod
+	// And keep listening until the requests in flight have finished,
+	// answering new ones 429 with Retry-After, then give the connections
+	// that are left two seconds: without it, the HTTP server starts
+	// closing at once and waits up to the request timeout for every
+	// connection, one accepted as it began closing included (Go's HTTP/2
+	// server never tells that one to go away, so a SIGTERM while clients
+	// connect could take a minute).
+	o.ServerRunOptions.ShutdownSendRetryAfter = true
 
 	// Registered here, not in Complete, so that --help lists them.
 	wardleadmission.Register(o.RecommendedOptions.Admission)

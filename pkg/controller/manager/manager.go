@@ -152,22 +152,35 @@ func (m *Manager) Run(ctx context.Context) error {
 // runControllers starts every enabled controller and waits for them.
 func (m *Manager) runControllers(ctx context.Context) {
 	logger := klog.FromContext(ctx)
-	var wg sync.WaitGroup
+	runs := map[string]func(context.Context){}
 	for _, name := range sets.List(m.config.Enabled) {
 		run, err := m.controller(ctx, name)
 		if err != nil {
 			logger.Error(err, "Not starting a controller", "controller", name)
 			continue
 		}
-		logger.Info("Starting controller", "controller", name)
-		wg.Go(func() { run(ctx) })
+		runs[name] = run
 	}
-	// Informers the controllers asked for start now; those already running
-	// are left alone.
+	// The informers the controllers asked for start now (those already
+	// running are left alone), and the controllers once they have synced:
+	// a controller stopped before its informers sync logs that as an
+	// error, which a server stopped while it starts should not.
 	if m.config.KubeInformers != nil {
 		m.config.KubeInformers.Start(ctx.Done())
+		m.config.KubeInformers.WaitForCacheSync(ctx.Done())
 	}
 	m.config.WardleInformers.Start(ctx.Done())
+	m.config.WardleInformers.WaitForCacheSync(ctx.Done())
+	if ctx.Err() != nil {
+		return
+	}
+	var wg sync.WaitGroup
+	for _, name := range sets.List(m.config.Enabled) {
+		if run, ok := runs[name]; ok {
+			logger.Info("Starting controller", "controller", name)
+			wg.Go(func() { run(ctx) })
+		}
+	}
 	wg.Wait()
 }
 
