@@ -14,10 +14,12 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package main
+package launcher
 
 import "syscall"
 
-// The kernel kills the server when the test process dies (a panic on
-// -timeout, say), so no server outlives its test.
-func init() { procAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} }
+// procAttr has the kernel kill the server when the test process dies (a
+// panic on -timeout, say), so no server outlives its test.
+func procAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}
