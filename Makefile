@@ -11,8 +11,10 @@ LDFLAGS    ?= -X $(VERSION_PKG).gitCommit=$(shell git rev-parse --verify -q HEAD
               -X $(VERSION_PKG).gitTreeState=$(shell [ -z "$$(git status --porcelain 2>/dev/null)" ] && echo clean || echo dirty) \
               -X $(VERSION_PKG).buildDate=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 # The Go modules nested in this one, which ./... at the root does not reach:
-# the API types and the generated clients, and two consumers of them.
-API_MODULES      := apis pkg/generated
+# the modules others import (the API types, the generated clients, and the
+# launcher the consumers' tests start the server binary with), whose tests
+# need no server binary, and two consumers of them, whose tests do.
+API_MODULES      := apis pkg/generated test/launcher
 CONSUMER_MODULES := examples/client test/controllerruntime
 # The benchmark (wardle-bench and its suite), a module of its own so that its
 # plotting dependencies stay out of the server's; it depends on the server
@@ -37,7 +39,7 @@ test: verify build test-controller-runtime test-examples ## make verify, then ru
 	$(GO) test -C $(BENCH_MODULE) $(TESTFLAGS) ./...
 	@set -e; for m in $(API_MODULES); do echo "$(GO) test -C $$m $(TESTFLAGS) ./..."; $(GO) test -C $$m $(TESTFLAGS) ./...; done
 
-test-unit: ## Unit tests only (the server's packages, the apis and pkg/generated modules, and the benchmark's).
+test-unit: ## Unit tests only (the server's packages, the apis, pkg/generated and test/launcher modules, and the benchmark's).
 	$(GO) test $(TESTFLAGS) ./pkg/...
 	$(GO) test -C $(BENCH_MODULE) $(TESTFLAGS) ./...
 	@set -e; for m in $(API_MODULES); do echo "$(GO) test -C $$m $(TESTFLAGS) ./..."; $(GO) test -C $$m $(TESTFLAGS) ./...; done
@@ -112,7 +114,7 @@ verify-gomod: ## go mod tidy would change no module.
 verify-golangci-lint: ## golangci-lint (.golangci.yaml; the pinned version is built into _output/tools) over every module.
 	hack/verify-golangci-lint.sh
 
-verify-consumers: ## The apis, pkg/generated and consumer modules: tidy, build, vet, no k8s.io/kubernetes, local replaces only.
+verify-consumers: ## The apis, pkg/generated, test/launcher and consumer modules: tidy, build, vet, no k8s.io/kubernetes, local replaces only.
 	hack/verify-consumers.sh
 
 verify-adding-a-kind: ## Follow docs/adding-a-kind.md on a scratch copy (add the kind Wug, codegen, build, its tests, kubectl against the server); fails when page and code drift.

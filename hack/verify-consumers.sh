@@ -15,9 +15,11 @@
 # limitations under the License.
 
 # Checks the modules that others import or that show how to: the API types
-# (apis), the generated clients (pkg/generated), and the two consumers of
-# them in this repository (examples/client, test/controllerruntime). Each
-# must be a module a controller author can depend on as it is:
+# (apis), the generated clients (pkg/generated), the launcher that starts
+# the server binary for the consumers' tests (test/launcher), and the two
+# consumers of them in this repository (examples/client,
+# test/controllerruntime). Each must be a module a controller author can
+# depend on as it is:
 #   - go mod tidy leaves its go.mod and go.sum unchanged;
 #   - go build ./..., go vet ./... and go list -m all succeed;
 #   - neither k8s.io/kubernetes nor the server's module
@@ -31,7 +33,7 @@ set -o pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 SERVER_MODULE="$(cd "${ROOT}" && go list -m)"
-MODULES=(apis pkg/generated examples/client test/controllerruntime)
+MODULES=(apis pkg/generated test/launcher examples/client test/controllerruntime)
 # Never a go.work from outside: each module must stand on its own.
 export GOWORK=off
 

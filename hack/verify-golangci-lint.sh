@@ -37,7 +37,7 @@ if [[ ! -x "${LINT}" ]]; then
     GOBIN="${TOOLS}" go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@${GOLANGCI_LINT_VERSION}"
 fi
 
-MODULES=(. apis pkg/generated examples/client test/controllerruntime test/bench)
+MODULES=(. apis pkg/generated test/launcher examples/client test/controllerruntime test/bench)
 failed=()
 for mod in "${MODULES[@]}"; do
     echo "--- golangci-lint ${mod}"

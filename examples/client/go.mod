@@ -1,7 +1,7 @@
 // Module examples/client is the example of a program that uses the wardle
 // API: it depends only on the API types and the generated clients, as a
 // controller would, never on the server's module. Its test starts the
-// server binary (server_test.go).
+// server binary with the test/launcher module.
 module github.com/wardle-example/wardle-apiserver/examples/client
 
 go 1.26.0
@@ -9,7 +9,7 @@ go 1.26.0
 require (
 	github.com/wardle-example/wardle-apiserver/apis v0.0.0-00010101000000-000000000000
 	github.com/wardle-example/wardle-apiserver/pkg/generated v0.0.0-00010101000000-000000000000
-	k8s.io/api v0.37.2
+	github.com/wardle-example/wardle-apiserver/test/launcher v0.0.0-00010101000000-000000000000
 	k8s.io/apimachinery v0.37.2
 	k8s.io/client-go v0.37.2
 )
@@ -52,6 +52,7 @@ require (
 	google.golang.org/protobuf v1.36.12-0.20260120151049-f2248ac996af // indirect
 	gopkg.in/evanphx/json-patch.v4 v4.13.0 // indirect
 	gopkg.in/inf.v0 v0.9.1 // indirect
+	k8s.io/api v0.37.2 // indirect
 	k8s.io/klog/v2 v2.140.0 // indirect
 	k8s.io/kube-openapi v0.0.0-20260721132016-d427ff9ee9ad // indirect
 	k8s.io/utils v0.0.0-20260626114624-be93311217bd // indirect
@@ -61,9 +62,11 @@ require (
 	sigs.k8s.io/yaml v1.6.0 // indirect
 )
 
-// This checkout's API types and clients. A program of your own would
-// require released versions instead, or replace them with its checkout.
+// This checkout's API types, clients and test launcher. A program of your
+// own would require released versions instead, or replace them with its
+// checkout.
 replace (
 	github.com/wardle-example/wardle-apiserver/apis => ../../apis
 	github.com/wardle-example/wardle-apiserver/pkg/generated => ../../pkg/generated
+	github.com/wardle-example/wardle-apiserver/test/launcher => ../../test/launcher
 )

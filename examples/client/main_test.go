@@ -28,13 +28,14 @@ import (
 
 	wardlev1beta1 "github.com/wardle-example/wardle-apiserver/apis/wardle/v1beta1"
 	clientset "github.com/wardle-example/wardle-apiserver/pkg/generated/clientset/versioned"
+	"github.com/wardle-example/wardle-apiserver/test/launcher"
 )
 
 // TestRun runs the example against the real server binary (see
-// server_test.go): it must list what is there, create a flunder and see its
+// the launcher module): it must list what is there, create a flunder and see its
 // creation in the watch.
 func TestRun(t *testing.T) {
-	s := startServer(t)
+	s := launcher.Start(t)
 	const ns = "example"
 	s.CreateNamespaces(t, ns)
 	client, err := clientset.NewForConfig(s.AdminConfig)

@@ -33,6 +33,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"go.etcd.io/etcd/client/pkg/v3/fileutil"
 )
 
 // LockFileName is the lock file's name in the data dir.
@@ -57,29 +59,35 @@ func (e *InUseError) Error() string {
 
 // Lock is a held data-dir lock.
 type Lock struct {
-	file *os.File
+	file *fileutil.LockedFile
 }
 
 // Acquire takes the lock on dir, which must exist, without waiting: if
 // another process (or another server in this process) holds it, it
 // returns an *InUseError at once.
+//
+// The lock is etcd's file lock, the one that guards etcd's own WAL: an
+// open file description lock on Linux, flock on macOS and the BSDs,
+// LockFileEx on Windows. Each belongs to the open file, not to the
+// process, so a second Acquire in the same process is refused too, and the
+// system releases it when the holder dies, however it dies. (Solaris'
+// fcntl lock is the process's: there, only another process is refused.
+// On Windows, etcd v3.7's TryLockFile reports a lock another handle holds
+// as taken, etcd-io/etcd#14252: there the dir is not guarded until etcd
+// fixes it.)
 func Acquire(dir string) (*Lock, error) {
 	path := filepath.Join(dir, LockFileName)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("opening the data dir lock %s: %w", path, err)
+	// O_WRONLY|O_CREATE is a flag set fileutil opens on every platform:
+	// on Windows it takes only four, and O_RDWR|O_CREATE is not one.
+	f, err := fileutil.TryLockFile(path, os.O_WRONLY|os.O_CREATE, 0o600)
+	if errors.Is(err, fileutil.ErrLocked) {
+		return nil, &InUseError{Dir: dir, PID: readPID(path)}
 	}
-	if err := lockFile(f); err != nil {
-		if errors.Is(err, errLocked) {
-			pid := readPID(f)
-			_ = f.Close()
-			return nil, &InUseError{Dir: dir, PID: pid}
-		}
-		_ = f.Close()
+	if err != nil {
 		return nil, fmt.Errorf("locking the data dir %s: %w", path, err)
 	}
 	// The pid is for the error message of a second server only: the lock
-	// is the flock, not the file's content.
+	// is the file lock, not the file's content.
 	if err := f.Truncate(0); err == nil {
 		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	}
@@ -95,14 +103,19 @@ func (l *Lock) Release() error {
 		return nil
 	}
 	_ = l.file.Truncate(0)
-	err := l.file.Close() // closing releases the flock
+	err := l.file.Close() // closing releases the lock
 	l.file = nil
 	return err
 }
 
 // readPID reads the holder's pid from the lock file; 0 if there is none.
-func readPID(f *os.File) int {
-	buf := make([]byte, 32)
+func readPID(path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	buf := make([]byte, 32) // a pid and a newline, whatever else the file holds
 	n, _ := f.ReadAt(buf, 0)
 	pid, err := strconv.Atoi(strings.TrimSpace(string(buf[:n])))
 	if err != nil || pid <= 0 {

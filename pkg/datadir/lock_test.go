@@ -23,7 +23,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -51,14 +50,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func skipWithoutFlock(t *testing.T) {
-	if runtime.GOOS == "windows" || runtime.GOOS == "plan9" || runtime.GOOS == "js" || runtime.GOOS == "wasip1" {
-		t.Skipf("no flock on %s", runtime.GOOS)
-	}
-}
-
 func TestAcquireInProcess(t *testing.T) {
-	skipWithoutFlock(t)
 	dir := t.TempDir()
 	lock, err := Acquire(dir)
 	if err != nil {
@@ -76,7 +68,7 @@ func TestAcquireInProcess(t *testing.T) {
 		t.Errorf("lock file holds %q, want this process's pid %d", data, os.Getpid())
 	}
 
-	// A flock belongs to an open file: a second server in the same
+	// The lock belongs to an open file: a second server in the same
 	// process (the integration tests run several) is refused too.
 	_, err = Acquire(dir)
 	var inUse *InUseError
@@ -105,7 +97,6 @@ func TestAcquireInProcess(t *testing.T) {
 }
 
 func TestAcquireHeldByAnotherProcess(t *testing.T) {
-	skipWithoutFlock(t)
 	dir := t.TempDir()
 	// A stale pid from an earlier holder that crashed is overwritten.
 	if err := os.WriteFile(filepath.Join(dir, LockFileName), []byte("999999\n"), 0o600); err != nil {
@@ -151,9 +142,8 @@ func TestAcquireHeldByAnotherProcess(t *testing.T) {
 	_ = lock.Release()
 }
 
-// The kernel releases a flock when its holder dies, however it dies.
+// The system releases the lock when its holder dies, however it dies.
 func TestLockReleasedWhenHolderKilled(t *testing.T) {
-	skipWithoutFlock(t)
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), holdEnv+"="+dir)

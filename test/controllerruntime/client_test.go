@@ -38,6 +38,7 @@ import (
 	wardlev1alpha1 "github.com/wardle-example/wardle-apiserver/apis/wardle/v1alpha1"
 	wardlev1beta1 "github.com/wardle-example/wardle-apiserver/apis/wardle/v1beta1"
 	clientset "github.com/wardle-example/wardle-apiserver/pkg/generated/clientset/versioned"
+	"github.com/wardle-example/wardle-apiserver/test/launcher"
 )
 
 // newScheme is the scheme a controller for wardle objects would use. Each
@@ -82,7 +83,7 @@ func expectKeys(t *testing.T, what string, got []string, want ...string) {
 }
 
 func TestControllerRuntimeClient(t *testing.T) {
-	s := startServer(t) // the server binary, see server_test.go
+	s := launcher.Start(t) // the server binary
 	s.CreateNamespaces(t, "cr-1", "cr-2")
 	config := rest.CopyConfig(s.AdminConfig)
 	ctx := t.Context()

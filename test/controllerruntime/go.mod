@@ -2,7 +2,8 @@
 // wardle-apiserver. It is a module of its own so that controller-runtime
 // never enters the server's dependency graph, and it depends only on the API
 // types and the generated clients, as a controller would: its test starts
-// the server binary (server_test.go). `make test-controller-runtime` runs it.
+// the server binary with the test/launcher module. `make
+// test-controller-runtime` runs it.
 module github.com/wardle-example/wardle-apiserver/test/controllerruntime
 
 go 1.26.0
@@ -11,6 +12,7 @@ require (
 	github.com/go-logr/logr v1.4.3
 	github.com/wardle-example/wardle-apiserver/apis v0.0.0-00010101000000-000000000000
 	github.com/wardle-example/wardle-apiserver/pkg/generated v0.0.0-00010101000000-000000000000
+	github.com/wardle-example/wardle-apiserver/test/launcher v0.0.0-00010101000000-000000000000
 	k8s.io/api v0.37.2
 	k8s.io/apimachinery v0.37.2
 	k8s.io/client-go v0.37.2
@@ -102,8 +104,9 @@ require (
 	sigs.k8s.io/yaml v1.6.0 // indirect
 )
 
-// This checkout's API types and clients.
+// This checkout's API types, clients and test launcher.
 replace (
 	github.com/wardle-example/wardle-apiserver/apis => ../../apis
 	github.com/wardle-example/wardle-apiserver/pkg/generated => ../../pkg/generated
+	github.com/wardle-example/wardle-apiserver/test/launcher => ../launcher
 )

@@ -56,6 +56,7 @@ import (
 	"github.com/wardle-example/wardle-apiserver/apis/wardle/install"
 	wardlev1beta1 "github.com/wardle-example/wardle-apiserver/apis/wardle/v1beta1"
 	clientset "github.com/wardle-example/wardle-apiserver/pkg/generated/clientset/versioned"
+	"github.com/wardle-example/wardle-apiserver/test/launcher"
 )
 
 // What a kubebuilder project would have: an operator namespace holding the
@@ -187,7 +188,7 @@ func (m *runningManager) Stop(t *testing.T) {
 // that authenticate and authorize their callers through the server.
 func TestKubebuilderManager(t *testing.T) {
 	log.SetLogger(testr.NewWithOptions(t, testr.Options{Verbosity: 0}))
-	s := startServer(t, "--controllers=garbage-collector-controller")
+	s := launcher.Start(t, "--controllers=garbage-collector-controller")
 	ctx := t.Context()
 	admin, err := kubernetes.NewForConfig(s.AdminConfig)
 	if err != nil {

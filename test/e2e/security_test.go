@@ -197,3 +197,53 @@ func assertLastLine(t testing.TB, out, prefix string) {
 		t.Errorf("last line %q does not start with %q; output:\n%s", last, prefix, out)
 	}
 }
+
+// TestPolicyFile follows the README's example of a read-only user with a
+// token and an ABAC policy file, with the real kubectl: the files are
+// written by the README's own commands, and the server gets its flags.
+func TestPolicyFile(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := fencedBlock(t, string(data), "For example, a read-only user with a token:", "sh")
+	const run = readmeGoRun + " --token-auth-file=tokens.csv --authorization-policy-file=policy.jsonl"
+	if len(block) != 3 || block[2] != run {
+		t.Fatalf("the README's policy-file example is no longer two commands that write tokens.csv and policy.jsonl, then %q; update this test:\n%s",
+			run, strings.Join(block, "\n"))
+	}
+	dir := t.TempDir()
+	if r := runCommand(t, dir, cleanEnv(), "", "bash", "-euo", "pipefail", "-c", block[0]+"\n"+block[1]); r.ExitCode != 0 || r.Stderr != "" {
+		t.Fatalf("the README's commands that write the files:\n%s", r)
+	}
+	s := startServer(t, "", "--token-auth-file="+filepath.Join(dir, "tokens.csv"), "--authorization-policy-file="+filepath.Join(dir, "policy.jsonl"))
+	admin := newKubectl(t, "--kubeconfig", s.kubeconfigPath())
+	createExamples(t, admin)
+	reader := newKubectl(t, "--server", s.secureURL(), "--certificate-authority", filepath.Join(s.dataDir, "pki", "ca.crt"), "--token", "reader-token")
+
+	// "lists flunders, and creating one is refused with 403"
+	assertContains(t, "get --raw", reader.ok(t, "get", "--raw", "/apis/wardle.example.com/v1beta1/flunders"),
+		`"kind":"FlunderList"`, `"name":"my-first-flunder"`)
+	r := reader.fail(t, "create", "--raw", "/apis/wardle.example.com/v1beta1/namespaces/default/flunders", "-f", example("flunder-v1beta1.yaml"))
+	assertContains(t, "stderr", r.Stderr, "Error from server (Forbidden)",
+		`User "reader" cannot create resource "flunders" in API group "wardle.example.com" in the namespace "default"`)
+	// kubectl get needs discovery, which RBAC's system:discovery role
+	// grants every authenticated user.
+	assertTable(t, reader.ok(t, "get", "flunders", "-n", "default"), flunderHeader, firstFlunderRow, secondFlunderRow)
+	if r := reader.run(t, "", "auth", "can-i", "create", "flunders"); r.ExitCode != 1 || !strings.HasPrefix(r.Stdout, "no") {
+		t.Errorf("can-i create flunders: want no:\n%s", r)
+	}
+
+	// kubectl auth can-i --list lists the policy's grant beside RBAC's.
+	found := false
+	for _, line := range strings.Split(reader.ok(t, "auth", "can-i", "--list"), "\n") {
+		if strings.Join(strings.Fields(line), " ") == "*.wardle.example.com [] [] [get list watch]" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("kubectl auth can-i --list does not list the policy's get, list, watch of *.wardle.example.com:\n%s",
+			reader.ok(t, "auth", "can-i", "--list"))
+	}
+}

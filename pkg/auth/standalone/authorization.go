@@ -31,9 +31,8 @@ import (
 	webhookauthorizer "k8s.io/apiserver/plugin/pkg/authorizer/webhook"
 	webhookmetrics "k8s.io/apiserver/plugin/pkg/authorizer/webhook/metrics"
 	rbacinformers "k8s.io/client-go/informers/rbac/v1"
+	"k8s.io/kubernetes/pkg/auth/authorizer/abac"
 	"k8s.io/kubernetes/plugin/pkg/auth/authorizer/rbac"
-
-	"github.com/wardle-example/wardle-apiserver/pkg/auth/abac"
 )
 
 // AuthorizationOptions are the standalone authorizers on top of the
@@ -112,7 +111,11 @@ func (o *AuthorizationOptions) ApplyTo(info *genericapiserver.AuthorizationInfo,
 		if err != nil {
 			return nil, fmt.Errorf("--authorization-policy-file: %w", err)
 		}
+		// kube-apiserver's own ABAC authorizer, so that a policy file
+		// means here what it means there; it also lists a user's grants,
+		// for SelfSubjectRulesReview and kubectl auth can-i --list.
 		authorizers = append(authorizers, union.NamedAuthorizer{AuthorizerName: "policy-file", Authorizer: policy})
+		ruleResolvers = append(ruleResolvers, policy)
 	}
 
 	if o.WebhookConfigFile != "" {

@@ -18,6 +18,10 @@ package standalone
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -82,6 +86,50 @@ func TestRBACInTheUnion(t *testing.T) {
 	decision, reason, err := a.Authorize(context.Background(), elsewhere)
 	if err != nil || decision == authorizer.DecisionAllow {
 		t.Errorf("in another namespace: %v %q %v, want not allowed", decision, reason, err)
+	}
+}
+
+// TestPolicyFileAuthorizesAndResolvesRules checks that the policy file is
+// both an authorizer and a rule resolver of the union, and that a file the
+// server cannot read stops it with an error naming the flag.
+func TestPolicyFileAuthorizesAndResolvesRules(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "policy.jsonl")
+	policy := `{"apiVersion":"abac.authorization.kubernetes.io/v1beta1","kind":"Policy","spec":{"user":"cmreader","namespace":"*","resource":"configmaps","readonly":true}}` + "\n"
+	if err := os.WriteFile(file, []byte(policy), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o := NewAuthorizationOptions()
+	o.PolicyFile = file
+	var info genericapiserver.AuthorizationInfo
+	resolver, err := o.ApplyTo(&info, genericoptions.NewDelegatingAuthorizationOptions(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmreader := &user.DefaultInfo{Name: "cmreader"}
+	list := authorizer.AttributesRecord{User: cmreader, Verb: "list", Namespace: "team-a", Resource: "configmaps", ResourceRequest: true}
+	if decision, reason, err := info.Authorizer.Authorize(context.Background(), list); decision != authorizer.DecisionAllow {
+		t.Errorf("list configmaps: %v %q %v, want allowed", decision, reason, err)
+	}
+	create := list
+	create.Verb = "create"
+	if decision, _, _ := info.Authorizer.Authorize(context.Background(), create); decision == authorizer.DecisionAllow {
+		t.Error("create configmaps under a readonly policy: allowed")
+	}
+	rules, _, _, err := resolver.RulesFor(context.Background(), cmreader, "team-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(rules, func(r authorizer.ResourceRuleInfo) bool {
+		return slices.Equal(r.GetAPIGroups(), []string{""}) && slices.Equal(r.GetResources(), []string{"configmaps"}) &&
+			slices.Equal(r.GetVerbs(), []string{"get", "list", "watch"})
+	}) {
+		t.Errorf("the rule resolver does not list the policy's grant: %+v", rules)
+	}
+
+	o.PolicyFile = filepath.Join(dir, "missing.jsonl")
+	if _, err := o.ApplyTo(&info, genericoptions.NewDelegatingAuthorizationOptions(), nil); err == nil || !strings.HasPrefix(err.Error(), "--authorization-policy-file: ") {
+		t.Errorf("a missing policy file: %v, want an error naming the flag", err)
 	}
 }
 

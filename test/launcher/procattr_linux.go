@@ -1,5 +1,3 @@
-//go:build !unix
-
 /*
 Copyright The wardle-apiserver Authors.
 
@@ -16,16 +14,12 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package datadir
+package launcher
 
-import (
-	"errors"
-	"os"
-)
+import "syscall"
 
-// errLocked says another process holds the lock.
-var errLocked = errors.New("locked")
-
-// lockFile does not lock where flock is missing: the data dir is then
-// unguarded, as it was before the lock existed.
-func lockFile(*os.File) error { return nil }
+// procAttr has the kernel kill the server when the test process dies (a
+// panic on -timeout, say), so no server outlives its test.
+func procAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}

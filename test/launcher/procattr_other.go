@@ -1,3 +1,5 @@
+//go:build !linux
+
 /*
 Copyright The wardle-apiserver Authors.
 
@@ -14,10 +16,10 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package main
+package launcher
 
 import "syscall"
 
-// The kernel kills the server when the test process dies (a panic on
-// -timeout, say), so no server outlives its test.
-func init() { procAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} }
+// procAttr is nil where the kernel cannot kill a child with its parent:
+// the cleanup still stops the server when the test ends normally.
+func procAttr() *syscall.SysProcAttr { return nil }
