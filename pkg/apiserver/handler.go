@@ -38,16 +38,21 @@ import (
 //     authorization and the in-flight limit), WithBodyChecks: a write to
 //     wardle.example.com with a list or map of more than
 //     validation.MaxItems entries is refused before the field manager
-//     spends time quadratic in their number on it.
+//     spends time quadratic in their number on it; a write to any group
+//     nested more than filters.MaxDepth levels deep, or a merge patch
+//     weighing more than filters.MaxMergePatchWeight, before the merge
+//     patch library spends time quadratic in the depth on it.
 func BuildHandlerChain(apiHandler http.Handler, c *genericapiserver.Config) http.Handler {
 	handler := filters.WithBodyChecks(apiHandler, filters.BodyChecks{
 		Group:    wardle.GroupName,
 		MaxItems: validation.MaxItems,
 		// An atomic list: one entry of the field manager's, whatever its length.
-		Exempt:       []string{"disallowedFlunders"},
-		MaxBodyBytes: c.MaxRequestBodyBytes,
-		Serializer:   Codecs,
-		Lists:        conditionCount,
+		Exempt:              []string{"disallowedFlunders"},
+		MaxDepth:            filters.MaxDepth,
+		MaxMergePatchWeight: filters.MaxMergePatchWeight,
+		MaxBodyBytes:        c.MaxRequestBodyBytes,
+		Serializer:          Codecs,
+		Lists:               conditionCount,
 	})
 	handler = genericapiserver.DefaultBuildHandlerChain(handler, c)
 	return filters.WithTooManyRequestsStatus(handler)

@@ -23,6 +23,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -93,7 +94,7 @@ func TestWithTooManyRequestsStatus(t *testing.T) {
 	}
 }
 
-func TestTooManyItems(t *testing.T) {
+func TestScanItems(t *testing.T) {
 	list := func(n int) string {
 		items := make([]string, n)
 		for i := range items {
@@ -124,11 +125,117 @@ func TestTooManyItems(t *testing.T) {
 		{"empty containers", `{"a":{},"b":[],"c":[[],[],{}]}`, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path, _ := tooManyItems([]byte(tc.body), 10, exempt)
-			if path != tc.path {
-				t.Errorf("path %q, want %q", path, tc.path)
+			s := scan([]byte(tc.body), scanLimits{maxItems: 10, exempt: exempt})
+			path := ""
+			if s.tooMany {
+				path = s.path
+			}
+			if path != tc.path || s.tooDeep {
+				t.Errorf("too many at %q (too deep %v), want %q", path, s.tooDeep, tc.path)
 			}
 		})
+	}
+	if s := scan([]byte(`{"a":`+list(50)+`}`), scanLimits{}); s.tooMany {
+		t.Errorf("no item limit, yet %q has too many", s.path)
+	}
+}
+
+// nested is value inside depth levels of shape: {"a":...}, [...] or
+// {"a":[...]} alternately.
+func nested(shape string, depth int, value string) string {
+	var open, close strings.Builder
+	for i := range depth {
+		switch {
+		case shape == "objects" || shape == "mixed" && i%2 == 0:
+			open.WriteString(`{"a":`)
+			close.WriteString("}")
+		default:
+			open.WriteString("[")
+			close.WriteString("]")
+		}
+	}
+	return open.String() + value + reverse(close.String())
+}
+
+func reverse(s string) string {
+	b := []byte(s)
+	slices.Reverse(b)
+	return string(b)
+}
+
+func TestScanDepth(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		// path is where the body is too deep, "" if it is not; depth is
+		// the deepest level otherwise.
+		path  string
+		depth int
+	}{
+		{"flat", `{"a":1}`, "", 1},
+		{"scalar", `"[[[[[[["`, "", 0},
+		{"objects at the limit", nested("objects", 10, "1"), "", 10},
+		{"objects over", nested("objects", 11, "1"), "a.a.a.a.a.a.a.a.a.a", 0},
+		{"arrays at the limit", nested("arrays", 10, "1"), "", 10},
+		{"arrays over", nested("arrays", 11, "1"), "[0][0][0][0][0][0][0][0][0][0]", 0},
+		{"mixed over", `{"spec":` + nested("mixed", 10, "1") + `}`, "spec.a[0].a[0].a[0].a[0].a", 0},
+		{"second member over", `{"x":[1,2,` + nested("arrays", 10, "1") + `]}`, "x[2][0][0][0][0][0][0][0][0]", 0},
+		{"brackets in strings", `{"a":"[[[[[[[[[[[[{{{{{{{{{{{{\"[[[[[[[[[[[["}`, "", 1},
+		{"siblings at the limit", `[` + nested("objects", 9, "1") + `,` + nested("arrays", 9, "1") + `]`, "", 10},
+		// Not JSON: still too deep where it stops.
+		{"unclosed", nested("arrays", 11, "1")[:11], "[0][0][0][0][0][0][0][0][0][0]", 0},
+		{"deeper than encoding/json takes", nested("arrays", 10001, "1"), "[0][0][0][0][0][0][0][0][0][0]", 0},
+		{"broken, shallow", `]]]{{{`, "", 0},
+		{"stray colon and comma", `:,:,{"a":[1,2]}`, "", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := scan([]byte(tc.body), scanLimits{maxDepth: 10, maxItems: 10})
+			if tc.path != "" {
+				if !s.tooDeep || s.path != tc.path {
+					t.Errorf("too deep %v at %q, want at %q", s.tooDeep, s.path, tc.path)
+				}
+				return
+			}
+			if s.tooDeep || s.tooMany {
+				t.Fatalf("too deep %v, too many %v, at %q", s.tooDeep, s.tooMany, s.path)
+			}
+			if json.Valid([]byte(tc.body)) && s.depth != tc.depth {
+				t.Errorf("depth %d, want %d", s.depth, tc.depth)
+			}
+		})
+	}
+	// The path a message quotes is short, whatever the keys.
+	long := `{"` + strings.Repeat("k", 300) + `":` + nested("objects", 20, "1") + `}`
+	if s := scan([]byte(long), scanLimits{maxDepth: 10}); !s.tooDeep || len(s.path) > maxPathBytes+3 || !strings.HasSuffix(s.path, "...") {
+		t.Errorf("too deep %v at %q (%d bytes)", s.tooDeep, s.path, len(s.path))
+	}
+}
+
+func TestScanWeight(t *testing.T) {
+	for _, tc := range []struct {
+		body   string
+		weight int64
+	}{
+		{`1`, 0},
+		{`{}`, 2},
+		{`{"a":1}`, 7},
+		// 7 for the outer object, 3 more for the inner array.
+		{`{"a":[1]}`, 9 + 3},
+		{` [ [ ] ] `, 7 + 3},
+		// Each level holds every level below: {"a":{"a":{"a":}}} is
+		// 18 bytes, 12 of them inside the second level, 6 inside the third.
+		{nested("objects", 3, ""), 18 + 12 + 6},
+	} {
+		if s := scan([]byte(tc.body), scanLimits{}); s.weight != tc.weight {
+			t.Errorf("%s weighs %d, want %d", tc.body, s.weight, tc.weight)
+		}
+	}
+	// The weight grows with the depth times the length, whatever the
+	// shape: the library's merge patch takes that long.
+	long := `"` + strings.Repeat("x", 10000) + `"`
+	shallow := scan([]byte(nested("objects", 2, long)), scanLimits{}).weight
+	deep := scan([]byte(nested("arrays", 20, long)), scanLimits{}).weight
+	if shallow < 20000 || shallow > 20100 || deep < 200000 || deep > 201000 {
+		t.Errorf("a 10 KB string weighs %d 2 levels deep, %d 20 levels deep", shallow, deep)
 	}
 }
 
@@ -137,7 +244,8 @@ func TestWithBodyChecks(t *testing.T) {
 	install.Install(scheme)
 	metav1.AddToGroupVersion(scheme, schema.GroupVersion{Version: "v1"})
 	codecs := serializer.NewCodecFactory(scheme)
-	limits := BodyChecks{Group: "wardle.example.com", MaxItems: 10, Exempt: []string{"disallowedFlunders"}, MaxBodyBytes: 1 << 20, Serializer: codecs}
+	limits := BodyChecks{Group: "wardle.example.com", MaxItems: 10, Exempt: []string{"disallowedFlunders"},
+		MaxDepth: 10, MaxMergePatchWeight: 5000, MaxBodyBytes: 1 << 20, Serializer: codecs}
 
 	var gotBody, gotPatchBody []byte
 	var gotPatch bool
@@ -173,6 +281,22 @@ func TestWithBodyChecks(t *testing.T) {
 	yamlFinalizers := func(n int) []byte {
 		return []byte("metadata:\n  finalizers:\n  - " + strings.Join(finalizers(n), "\n  - ") + "\n")
 	}
+	// deep is a body nested depth levels (the top included), in objects.
+	deep := func(depth int) []byte {
+		return []byte(`{"bogus":` + nested("objects", depth-1, "1") + `}`)
+	}
+	yamlDeep := func(depth int) []byte {
+		var b strings.Builder
+		b.WriteString("kind: Fischer\nbogus:\n")
+		for i := 1; i < depth-1; i++ {
+			b.WriteString(strings.Repeat("  ", i) + "a:\n")
+		}
+		b.WriteString(strings.Repeat("  ", depth-1) + "a: 1\n")
+		return []byte(b.String())
+	}
+	// heavy is a body of 1000 bytes 8 levels deep: it weighs about 8000.
+	heavy := []byte(`{"spec":` + nested("arrays", 7, `"`+strings.Repeat("x", 1000)+`"`) + `}`)
+	const tooDeep, tooHeavy = "is nested more than 10 levels deep", "the merge patch nests too much too deeply"
 
 	for _, tc := range []struct {
 		name        string
@@ -180,21 +304,52 @@ func TestWithBodyChecks(t *testing.T) {
 		contentType string
 		body        []byte
 		code        int
+		// want is in the message of a refusal.
+		want string
 	}{
-		{"json create", "wardle.example.com", "create", "application/json", jsonFinalizers(10), http.StatusOK},
-		{"json create over", "wardle.example.com", "create", "application/json", jsonFinalizers(11), http.StatusRequestEntityTooLarge},
-		{"merge patch", "wardle.example.com", "patch", "application/merge-patch+json", []byte(`{"spec":{"reference":"y"}}`), http.StatusOK},
-		{"merge patch over", "wardle.example.com", "patch", "application/merge-patch+json", jsonFinalizers(11), http.StatusRequestEntityTooLarge},
-		{"json patch", "wardle.example.com", "patch", "application/json-patch+json", []byte(`[{"op":"remove","path":"/spec/referenceType"}]`), http.StatusOK},
-		{"strategic merge patch", "wardle.example.com", "patch", "application/strategic-merge-patch+json", []byte(`{"spec":{"$patch":"replace"}}`), http.StatusOK},
-		{"apply yaml", "wardle.example.com", "patch", "application/apply-patch+yaml", yamlFinalizers(10), http.StatusOK},
-		{"apply yaml over", "wardle.example.com", "patch", "application/apply-patch+yaml", yamlFinalizers(11), http.StatusRequestEntityTooLarge},
-		{"apply json over", "wardle.example.com", "patch", "application/apply-patch+yaml", jsonFinalizers(11), http.StatusRequestEntityTooLarge},
-		{"protobuf", "wardle.example.com", "create", runtime.ContentTypeProtobuf, protobuf(10), http.StatusOK},
-		{"protobuf over", "wardle.example.com", "update", runtime.ContentTypeProtobuf, protobuf(11), http.StatusRequestEntityTooLarge},
-		{"broken json is the library's", "wardle.example.com", "create", "application/json", []byte(`{"metadata":[1,2,3,4,5,6,7,8,9,10,11,12`), http.StatusOK},
-		{"other group", "", "create", "application/json", jsonFinalizers(11), http.StatusOK},
-		{"not a write", "wardle.example.com", "deletecollection", "application/json", jsonFinalizers(11), http.StatusOK},
+		{"json create", "wardle.example.com", "create", "application/json", jsonFinalizers(10), http.StatusOK, ""},
+		{"json create over", "wardle.example.com", "create", "application/json", jsonFinalizers(11), http.StatusRequestEntityTooLarge, "metadata.finalizers"},
+		{"merge patch", "wardle.example.com", "patch", "application/merge-patch+json", []byte(`{"spec":{"reference":"y"}}`), http.StatusOK, ""},
+		{"merge patch over", "wardle.example.com", "patch", "application/merge-patch+json", jsonFinalizers(11), http.StatusRequestEntityTooLarge, "metadata.finalizers"},
+		{"json patch", "wardle.example.com", "patch", "application/json-patch+json", []byte(`[{"op":"remove","path":"/spec/referenceType"}]`), http.StatusOK, ""},
+		{"strategic merge patch", "wardle.example.com", "patch", "application/strategic-merge-patch+json", []byte(`{"spec":{"$patch":"replace"}}`), http.StatusOK, ""},
+		{"apply yaml", "wardle.example.com", "patch", "application/apply-patch+yaml", yamlFinalizers(10), http.StatusOK, ""},
+		{"apply yaml over", "wardle.example.com", "patch", "application/apply-patch+yaml", yamlFinalizers(11), http.StatusRequestEntityTooLarge, "metadata.finalizers"},
+		{"apply json over", "wardle.example.com", "patch", "application/apply-patch+yaml", jsonFinalizers(11), http.StatusRequestEntityTooLarge, "metadata.finalizers"},
+		{"protobuf", "wardle.example.com", "create", runtime.ContentTypeProtobuf, protobuf(10), http.StatusOK, ""},
+		{"protobuf over", "wardle.example.com", "update", runtime.ContentTypeProtobuf, protobuf(11), http.StatusRequestEntityTooLarge, "metadata.finalizers"},
+		{"broken json is the library's", "wardle.example.com", "create", "application/json", []byte(`{"metadata":[1,2,3,4,5,6,7,8,9,10,11,12`), http.StatusOK, ""},
+		{"other group", "", "create", "application/json", jsonFinalizers(11), http.StatusOK, ""},
+		{"not a write", "wardle.example.com", "deletecollection", "application/json", jsonFinalizers(11), http.StatusOK, ""},
+
+		// Depth, in every format that nests, and in every group.
+		{"merge patch at the depth limit", "wardle.example.com", "patch", "application/merge-patch+json", deep(10), http.StatusOK, ""},
+		{"merge patch too deep", "wardle.example.com", "patch", "application/merge-patch+json", deep(11), http.StatusRequestEntityTooLarge, "bogus.a.a.a.a.a.a.a.a.a " + tooDeep},
+		{"merge patch deeper than encoding/json takes", "wardle.example.com", "patch", "application/merge-patch+json", deep(10001), http.StatusRequestEntityTooLarge, tooDeep},
+		{"json create too deep", "wardle.example.com", "create", "application/json", deep(11), http.StatusRequestEntityTooLarge, tooDeep},
+		{"json update too deep", "wardle.example.com", "update", "application/json", deep(11), http.StatusRequestEntityTooLarge, tooDeep},
+		{"strategic merge patch too deep", "wardle.example.com", "patch", "application/strategic-merge-patch+json", deep(11), http.StatusRequestEntityTooLarge, tooDeep},
+		{"json patch value too deep", "wardle.example.com", "patch", "application/json-patch+json",
+			[]byte(`[{"op":"add","path":"/bogus","value":` + nested("arrays", 9, "1") + `}]`), http.StatusRequestEntityTooLarge, "[0].value[0][0][0][0][0][0][0][0] " + tooDeep},
+		{"apply yaml at the depth limit", "wardle.example.com", "patch", "application/apply-patch+yaml", yamlDeep(10), http.StatusOK, ""},
+		{"apply yaml too deep", "wardle.example.com", "patch", "application/apply-patch+yaml", yamlDeep(11), http.StatusRequestEntityTooLarge, "bogus.a.a.a.a.a.a.a.a.a " + tooDeep},
+		{"apply yaml flow too deep", "wardle.example.com", "patch", "application/apply-patch+yaml",
+			[]byte("kind: Fischer\nbogus: " + nested("arrays", 10, "'[[[['") + "\n"), http.StatusRequestEntityTooLarge, tooDeep},
+		{"apply yaml flow, brackets in a string", "wardle.example.com", "patch", "application/apply-patch+yaml",
+			[]byte("{kind: Fischer, bogus: '" + strings.Repeat("[", 20) + "'}\n"), http.StatusOK, ""},
+		{"apply json too deep", "wardle.example.com", "patch", "application/apply-patch+yaml", deep(11), http.StatusRequestEntityTooLarge, tooDeep},
+		{"other group too deep", "", "patch", "application/merge-patch+json", deep(11), http.StatusRequestEntityTooLarge, tooDeep},
+		{"other group json create too deep", "rbac.authorization.k8s.io", "create", "application/json", deep(11), http.StatusRequestEntityTooLarge, tooDeep},
+		{"other group protobuf is the library's", "", "create", runtime.ContentTypeProtobuf, protobuf(11), http.StatusOK, ""},
+
+		// The weight of a merge patch, in every group; the other formats
+		// do not pay for it.
+		{"merge patch too heavy", "wardle.example.com", "patch", "application/merge-patch+json", heavy, http.StatusRequestEntityTooLarge, tooHeavy},
+		{"other group merge patch too heavy", "", "patch", "application/merge-patch+json", heavy, http.StatusRequestEntityTooLarge, tooHeavy},
+		{"merge patch as heavy, less deep", "wardle.example.com", "patch", "application/merge-patch+json",
+			[]byte(`{"spec":{"a":"` + strings.Repeat("x", 2000) + `"}}`), http.StatusOK, ""},
+		{"strategic merge patch as heavy", "wardle.example.com", "patch", "application/strategic-merge-patch+json", heavy, http.StatusOK, ""},
+		{"apply as heavy", "wardle.example.com", "patch", "application/apply-patch+yaml", heavy, http.StatusOK, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req := httptest.NewRequest(http.MethodPost, "/apis/x", bytes.NewReader(tc.body))
@@ -227,8 +382,8 @@ func TestWithBodyChecks(t *testing.T) {
 			if err := json.Unmarshal(rec.Body.Bytes(), &status); err != nil || status.Kind != "Status" || status.Code != http.StatusRequestEntityTooLarge {
 				t.Fatalf("body %s is not a 413 Status (%v)", rec.Body, err)
 			}
-			if !strings.Contains(status.Message, "metadata.finalizers") {
-				t.Errorf("message %q does not name metadata.finalizers", status.Message)
+			if !strings.Contains(status.Message, tc.want) {
+				t.Errorf("message %q does not say %q", status.Message, tc.want)
 			}
 		})
 	}

@@ -88,6 +88,8 @@ const (
 	flagMissing
 	// flagForce sets force=true on an apply.
 	flagForce
+	// flagDryRun asks for dryRun=All.
+	flagDryRun
 )
 
 // server is one running wardle-apiserver and an admin HTTP client for it.

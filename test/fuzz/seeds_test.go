@@ -181,6 +181,14 @@ func examples() []example {
 		{"create invalid name", opCreate, ctJSON, fischers, 0, js(`{"apiVersion":"wardle.example.com/v1beta1","kind":"Fischer","metadata":{"name":"Ünï\u0000code"}}`)},
 		{"create resourceVersion abc", opCreate, ctJSON, flunders, 0, js(`{"apiVersion":"wardle.example.com/v1beta1","kind":"Flunder","metadata":{"name":"` + namePlaceholder + `","resourceVersion":"abc"}}`)},
 		{"apply deep nesting", opPatch, ctApply, flunders, 0, js(flunderApply + "spec: " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "\n")},
+		// Issue 17: the merge patch library takes time quadratic in the
+		// depth (12 s for this one), and in the depth times the length.
+		{"merge patch nested 10000 levels deep", opPatch, ctMerge, fischers, flagStrict | flagDryRun,
+			js(`{"bogus":` + strings.Repeat(`{"a":`, 9990) + "1" + strings.Repeat("}", 9990) + `}`)},
+		{"merge patch nested 10000 levels deep in arrays", opPatch, ctMerge, flunders, 0,
+			js(`{"spec":{"flunderReference":` + strings.Repeat("[", 9990) + strings.Repeat("]", 9990) + `}}`)},
+		{"merge patch of 2.5 MB 30 levels deep", opPatch, ctMerge, flunders, flagStrict,
+			js(`{"metadata":{"annotations":` + strings.Repeat(`{"a":`, 30) + `"` + strings.Repeat("x", 2_500_000) + `"` + strings.Repeat("}", 30) + `}}`)},
 		{"protobuf garbage", opCreate, ctProtobuf, flunders, 0, js("k8s\x00\n\x02\x08\x01\x12\xff\xff\xff\xff\x0f\x1a")},
 	}
 }
@@ -198,6 +206,9 @@ func (s *server) exampleRequest(t testing.TB, op operation, contentType string, 
 	var query []string
 	if flags&flagStrict != 0 {
 		query = append(query, "fieldValidation=Strict")
+	}
+	if flags&flagDryRun != 0 {
+		query = append(query, "dryRun=All")
 	}
 	if contentType == ctApply {
 		query = append(query, "fieldManager=fuzz")

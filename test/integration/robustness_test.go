@@ -127,6 +127,11 @@ func TestRobustness(t *testing.T) {
 	text := func(s string) func(string) []byte {
 		return func(name string) []byte { return []byte(strings.ReplaceAll(s, "NAME", name)) }
 	}
+	// nested is value inside depth objects {"a":...}.
+	nested := func(depth int, value string) string {
+		return strings.Repeat(`{"a":`, depth) + value + strings.Repeat("}", depth)
+	}
+	const tooDeep = "is nested more than 100 levels deep in arrays and objects; at most 100 levels are allowed"
 
 	for i, tc := range []struct {
 		name string
@@ -181,6 +186,22 @@ func TestRobustness(t *testing.T) {
 			body: text(`[{"op":"bogus","path":"/disallowedFlunders"}]`), code: 422, reason: metav1.StatusReasonInvalid, message: "the JSON patch cannot be applied: Unexpected kind: bogus", cause: "patch"},
 		{name: "json patch whose test fails", method: http.MethodPatch, tg: robustFischer, contentType: ctJSONP,
 			body: text(`[{"op":"test","path":"/disallowedFlunders/0","value":"zzz"},{"op":"remove","path":"/disallowedFlunders"}]`), code: 422, reason: metav1.StatusReasonInvalid, message: "testing value /disallowedFlunders/0 failed", cause: "patch"},
+		// Issue 17: the library's merge patch takes time quadratic in the
+		// depth; this one took 11 s.
+		{name: "merge patch nested 10 000 levels deep", method: http.MethodPatch, tg: robustFischer, contentType: ctMerge, query: "dryRun=All&fieldValidation=Strict",
+			body: text(`{"bogus":` + nested(9990, "1") + `}`), code: 413, reason: metav1.StatusReasonRequestEntityTooLarge, message: "bogus.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a"},
+		{name: "merge patch nested 101 levels deep", method: http.MethodPatch, tg: robustFlunder, contentType: ctMerge,
+			body: text(`{"spec":` + nested(100, "1") + `}`), code: 413, reason: metav1.StatusReasonRequestEntityTooLarge, message: tooDeep},
+		{name: "merge patch deeper than encoding/json takes", method: http.MethodPatch, tg: robustFischer, contentType: ctMerge,
+			body: text(`{"bogus":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`), code: 413, reason: metav1.StatusReasonRequestEntityTooLarge, message: "bogus[0][0][0][0][0][0][0][0]"},
+		{name: "merge patch of 2.5 MB 40 levels deep", method: http.MethodPatch, tg: robustFlunder, contentType: ctMerge,
+			body: text(`{"metadata":{"annotations":{"note":null}},"spec":` + nested(40, `"`+strings.Repeat("x", 2_500_000)+`"`) + `}`),
+			code: 413, reason: metav1.StatusReasonRequestEntityTooLarge, message: "the merge patch nests too much too deeply"},
+		{name: "apply nested 5000 levels deep", method: http.MethodPatch, tg: robustFlunder, contentType: ctApply, query: "fieldManager=t&fieldValidation=Strict",
+			body: text(applyFlunder + "spec: " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "\n"), code: 413, reason: metav1.StatusReasonRequestEntityTooLarge, message: "spec[0][0][0][0][0][0][0][0]"},
+		{name: "create nested 9000 levels deep", create: true, tg: robustFischer, contentType: ctJSON, query: "fieldValidation=Strict",
+			body: text(`{"apiVersion":"wardle.example.com/v1beta1","kind":"Fischer","metadata":{"name":"NAME","annotations":{"x":` + nested(9000, "1") + `}}}`),
+			code: 413, reason: metav1.StatusReasonRequestEntityTooLarge, message: "metadata.annotations.x.a.a.a.a.a"},
 		{name: "finalizers grown past the limit", method: http.MethodPatch, tg: robustFlunder, contentType: ctJSONP,
 			body: text(`[{"op":"add","path":"/metadata/finalizers/-","value":"example.com/one-more"}]`), code: 422, reason: metav1.StatusReasonInvalid, cause: "metadata.finalizers"},
 	} {
@@ -248,6 +269,50 @@ func TestRobustness(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("KubernetesTypes", func(t *testing.T) {
+		// The depth and the merge patch's weight are checked in every
+		// group (the merge patch library is the same); the number of
+		// entries only in wardle's.
+		cms := "/api/v1/namespaces/" + ns + "/configmaps"
+		data := map[string]string{}
+		for i := range 3000 {
+			data[fmt.Sprint("k", i)] = "v"
+		}
+		e.adminDo(t, http.MethodPost, cms, ctJSON, mustJSON(t, map[string]any{
+			"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "wide"}, "data": data,
+		})).expectCode(t, http.StatusCreated)
+		big := `{"data":{"big":"` + strings.Repeat("x", 900_000) + `"}}`
+		e.adminDo(t, http.MethodPatch, cms+"/wide", ctMerge, []byte(big)).expectCode(t, http.StatusOK)
+		role := "/apis/rbac.authorization.k8s.io/v1/clusterroles"
+		e.adminDo(t, http.MethodPatch, role+"/reader?fieldManager=t", ctApply, []byte("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\n"+
+			"metadata:\n  name: reader\nrules:\n- apiGroups: [\"\"]\n  resources: [configmaps]\n  verbs: [get, list]\n")).expectCode(t, http.StatusCreated)
+
+		for _, tc := range []struct {
+			path, contentType string
+			body              []byte
+			message           string
+		}{
+			{cms + "/wide?dryRun=All&fieldValidation=Strict", ctMerge, []byte(`{"bogus":` + nested(9990, "1") + `}`), "bogus.a.a.a.a.a"},
+			{role + "/reader", ctMerge, []byte(`{"rules":[` + nested(100, "1") + `]}`), "rules[0].a.a.a.a.a"},
+			{role + "/reader", ctSMP, []byte(`{"rules":[` + nested(100, "1") + `]}`), tooDeep},
+			{cms, ctJSON, []byte(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"deep"},"data":` + nested(200, "1") + `}`), "data.a.a.a.a.a"},
+			{cms + "/wide", ctMerge, []byte(`{"data":` + nested(40, `"`+strings.Repeat("x", 2_000_000)+`"`) + `}`), "the merge patch nests too much too deeply"},
+		} {
+			start := time.Now()
+			method := http.MethodPatch
+			if tc.contentType == ctJSON {
+				method = http.MethodPost
+			}
+			status := e.adminDo(t, method, tc.path, tc.contentType, tc.body).expectFailure(t, http.StatusRequestEntityTooLarge, metav1.StatusReasonRequestEntityTooLarge)
+			if elapsed := time.Since(start); elapsed > 10*time.Second {
+				t.Errorf("%s %s took %v", method, tc.path, elapsed)
+			}
+			if !strings.Contains(status.Message, tc.message) {
+				t.Errorf("%s %s: message %q does not say %q", method, tc.path, status.Message, tc.message)
+			}
+		}
+	})
 
 	t.Run("UpdateErrorsOnce", func(t *testing.T) {
 		// The library checks an update's metadata itself; each error is
