@@ -36,7 +36,6 @@ import (
 	"k8s.io/apiserver/pkg/endpoints/request"
 	"sigs.k8s.io/yaml"
 
-	"github.com/wardle-example/wardle-apiserver/pkg/registry/sentfields"
 	"github.com/wardle-example/wardle-apiserver/pkg/registry/writeguard"
 )
 
@@ -73,10 +72,9 @@ type BodyChecks struct {
 // can make the field manager do.
 //
 // It also marks the context of a server-side apply, for the strategies'
-// storage size check (writeguard.WithApplyRequest), records the body of
-// every patch, for the strategies to tell which fields the client sent
-// (sentfields.WithPatch), and that of a JSON patch, for the stores to say
-// why it failed (writeguard.WithJSONPatch).
+// storage size check (writeguard.WithApplyRequest), and records the body
+// of a JSON patch, for the stores to say why it failed
+// (writeguard.WithJSONPatch).
 func WithBodyChecks(handler http.Handler, limits BodyChecks) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		info, ok := request.RequestInfoFrom(req.Context())
@@ -90,13 +88,8 @@ func WithBodyChecks(handler http.Handler, limits BodyChecks) http.Handler {
 			req = req.WithContext(writeguard.WithApplyRequest(req.Context()))
 		}
 		body, err := io.ReadAll(io.LimitReader(req.Body, limits.MaxBodyBytes+1))
-		if info.Verb == "patch" && err == nil && int64(len(body)) <= limits.MaxBodyBytes {
-			// The strategies ask which fields the patch sends (a v1alpha1
-			// Flunder's referenceType is defaulted again when it does not).
-			req = req.WithContext(sentfields.WithPatch(req.Context(), types.PatchType(mediaType), body))
-			if mediaType == string(types.JSONPatchType) {
-				req = req.WithContext(writeguard.WithJSONPatch(req.Context(), body))
-			}
+		if info.Verb == "patch" && mediaType == string(types.JSONPatchType) && err == nil && int64(len(body)) <= limits.MaxBodyBytes {
+			req = req.WithContext(writeguard.WithJSONPatch(req.Context(), body))
 		}
 		// The handler reads the body again: what was read, then the rest.
 		req.Body = readCloser{io.MultiReader(bytes.NewReader(body), req.Body), req.Body}
