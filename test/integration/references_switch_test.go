@@ -175,7 +175,8 @@ func TestReferenceSwitch(t *testing.T) {
 		{
 			// The manifest goes from {reference: x, referenceType:
 			// Fischer} to {reference: y}: refOwner gives up the type, which
-			// it alone owned, so it is removed, and defaulted to Flunder.
+			// it alone owned, so it is removed, and defaulted to Flunder
+			// (TestReferenceServerSideApply has more).
 			name: "apply-same-manager", version: "v1alpha1",
 			create: func(t *testing.T, name string) { e.refCreateApplied(t, "v1alpha1", ns, name) },
 			write: func(t *testing.T, name string) response {

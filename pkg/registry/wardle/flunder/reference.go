@@ -59,7 +59,8 @@ import "github.com/wardle-example/wardle-apiserver/apis/wardle"
 // that changes the kind sends referenceType (a merge patch's null removes
 // it, and defaulting makes it Flunder). Server-side apply removes a
 // referenceType its manager applied before and leaves out now, unless
-// another manager owns it too; defaulting then makes it Flunder. None of
+// another manager owns it too; defaulting then makes it Flunder (see
+// translateManagedFields for why that needed the store's help). None of
 // this depends on how the request was encoded, or on what a mutating
 // admission plugin did to it: only the objects count.
 //

@@ -30,6 +30,7 @@ import (
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	"github.com/wardle-example/wardle-apiserver/apis/wardle"
+	"github.com/wardle-example/wardle-apiserver/pkg/registry/versioned"
 	"github.com/wardle-example/wardle-apiserver/pkg/registry/writeguard"
 )
 
@@ -114,8 +115,13 @@ var storageParts = []writeguard.Part{
 }
 
 // Update updates a Flunder. A bad patch or resourceVersion is the client's
-// error, never a 500 (see writeguard.UpdatedObjectInfo).
+// error, never a 500 (see writeguard.UpdatedObjectInfo). A server-side
+// apply is decided with every manager's fields in the request's version
+// (see translateManagedFields).
 func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	if writeguard.IsApplyRequest(ctx) && options != nil {
+		objInfo = versioned.ApplyInRequestVersion(objInfo, options.FieldManager, translateManagedFields)
+	}
 	return r.Store.Update(ctx, name, writeguard.UpdatedObjectInfo(objInfo, wardle.Kind("Flunder"), r.codecs), createValidation, updateValidation, forceAllowCreate, options)
 }
 
