@@ -37,7 +37,7 @@ import (
 	"k8s.io/apiserver/pkg/endpoints/request"
 	"sigs.k8s.io/yaml"
 
-	"github.com/wardle-example/wardle-apiserver/pkg/registry/sentfields"
+	"github.com/wardle-example/wardle-apiserver/pkg/registry/versioned"
 	"github.com/wardle-example/wardle-apiserver/pkg/registry/writeguard"
 )
 
@@ -109,9 +109,10 @@ type BodyChecks struct {
 //     library's merge patch takes time that grows with the depth times the
 //     length, whatever the resource.
 //
-// It also records the body of every patch of Group, for the strategies to
-// tell which fields the client sent (sentfields.WithPatch), and that of a
-// JSON patch, for the stores to say why it failed (writeguard.WithJSONPatch).
+// It also marks the context of a server-side apply of Group, for the
+// stores to decide it in the request's version (versioned.WithApply), and
+// records the body of a JSON patch of Group, for the stores to say why it
+// failed (writeguard.WithJSONPatch).
 func WithBodyChecks(handler http.Handler, limits BodyChecks) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		info, ok := request.RequestInfoFrom(req.Context())
@@ -123,13 +124,11 @@ func WithBodyChecks(handler http.Handler, limits BodyChecks) http.Handler {
 		ours := info.APIGroup == limits.Group
 		mediaType, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
 		body, err := io.ReadAll(io.LimitReader(req.Body, limits.MaxBodyBytes+1))
-		if ours && info.Verb == "patch" && err == nil && int64(len(body)) <= limits.MaxBodyBytes {
-			// The strategies ask which fields the patch sends (a v1alpha1
-			// Flunder's referenceType is defaulted again when it does not).
-			req = req.WithContext(sentfields.WithPatch(req.Context(), types.PatchType(mediaType), body))
-			if mediaType == string(types.JSONPatchType) {
-				req = req.WithContext(writeguard.WithJSONPatch(req.Context(), body))
-			}
+		if ours && info.Verb == "patch" && (mediaType == string(types.ApplyYAMLPatchType) || mediaType == string(types.ApplyCBORPatchType)) {
+			req = req.WithContext(versioned.WithApply(req.Context()))
+		}
+		if ours && info.Verb == "patch" && mediaType == string(types.JSONPatchType) && err == nil && int64(len(body)) <= limits.MaxBodyBytes {
+			req = req.WithContext(writeguard.WithJSONPatch(req.Context(), body))
 		}
 		// The handler reads the body again: what was read, then the rest.
 		req.Body = readCloser{io.MultiReader(bytes.NewReader(body), req.Body), req.Body}

@@ -36,7 +36,8 @@ import (
 
 	"github.com/wardle-example/wardle-apiserver/apis/wardle/install"
 	wardlev1beta1 "github.com/wardle-example/wardle-apiserver/apis/wardle/v1beta1"
-	"github.com/wardle-example/wardle-apiserver/pkg/registry/sentfields"
+	"github.com/wardle-example/wardle-apiserver/pkg/registry/versioned"
+	"github.com/wardle-example/wardle-apiserver/pkg/registry/writeguard"
 )
 
 func TestWithTooManyRequestsStatus(t *testing.T) {
@@ -248,11 +249,11 @@ func TestWithBodyChecks(t *testing.T) {
 		MaxDepth: 10, MaxMergePatchWeight: 5000, MaxBodyBytes: 1 << 20, Serializer: codecs}
 
 	var gotBody, gotPatchBody []byte
-	var gotPatch bool
-	var gotPatchType types.PatchType
+	var gotApply, gotPatch bool
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		gotBody, _ = io.ReadAll(r.Body)
-		gotPatchType, gotPatchBody, gotPatch = sentfields.PatchFrom(r.Context())
+		gotApply = versioned.IsApply(r.Context())
+		gotPatchBody, gotPatch = writeguard.JSONPatchFrom(r.Context())
 		w.WriteHeader(http.StatusOK)
 	})
 	handler := WithBodyChecks(inner, limits)
@@ -357,7 +358,7 @@ func TestWithBodyChecks(t *testing.T) {
 			req = req.WithContext(request.WithRequestInfo(req.Context(), &request.RequestInfo{
 				IsResourceRequest: true, APIGroup: tc.group, APIVersion: "v1beta1", Verb: tc.verb, Resource: "flunders",
 			}))
-			gotBody, gotPatchType, gotPatchBody, gotPatch = nil, "", nil, false
+			gotBody, gotApply, gotPatchBody, gotPatch = nil, false, nil, false
 			rec := httptest.NewRecorder()
 			handler.ServeHTTP(rec, req)
 			if rec.Code != tc.code {
@@ -367,14 +368,20 @@ func TestWithBodyChecks(t *testing.T) {
 				if !bytes.Equal(gotBody, tc.body) {
 					t.Errorf("the handler read %d bytes, want the %d sent", len(gotBody), len(tc.body))
 				}
-				// Every patch of the group is recorded, for the
-				// strategies to tell which fields it sends.
-				wantPatch := tc.verb == "patch" && tc.group == limits.Group
-				if gotPatch != wantPatch {
-					t.Errorf("patch recorded %v, want %v", gotPatch, wantPatch)
+				// An apply of the group is marked, for the store to decide
+				// it in the request's version.
+				wantApply := tc.verb == "patch" && tc.group == limits.Group && tc.contentType == string(types.ApplyYAMLPatchType)
+				if gotApply != wantApply {
+					t.Errorf("apply mark %v, want %v", gotApply, wantApply)
 				}
-				if wantPatch && (gotPatchType != types.PatchType(tc.contentType) || !bytes.Equal(gotPatchBody, tc.body)) {
-					t.Errorf("recorded patch (%q, %q), want (%q, %q)", gotPatchType, gotPatchBody, tc.contentType, tc.body)
+				// A JSON patch of the group is recorded, for the store to
+				// say why it failed; no other body is.
+				wantPatch := tc.verb == "patch" && tc.group == limits.Group && tc.contentType == string(types.JSONPatchType)
+				if gotPatch != wantPatch {
+					t.Errorf("JSON patch recorded %v, want %v", gotPatch, wantPatch)
+				}
+				if wantPatch && !bytes.Equal(gotPatchBody, tc.body) {
+					t.Errorf("recorded JSON patch %q, want %q", gotPatchBody, tc.body)
 				}
 				return
 			}

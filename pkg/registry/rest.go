@@ -32,6 +32,7 @@ import (
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
 
+	"github.com/wardle-example/wardle-apiserver/pkg/registry/versioned"
 	"github.com/wardle-example/wardle-apiserver/pkg/registry/writeguard"
 )
 
@@ -46,6 +47,13 @@ type REST struct {
 	// codecs encode an object in the request's version, to say why a JSON
 	// patch failed.
 	codecs runtime.NegotiatedSerializer
+
+	// ApplyFields, if set, names the fields a manager owns in another
+	// version of the kind: a server-side apply is then decided with every
+	// manager's fields in the request's version
+	// (versioned.ApplyInRequestVersion). A kind needs it when a version's
+	// conversion moves a field by the value of another.
+	ApplyFields versioned.TranslateFields
 }
 
 // NewREST returns the REST of store, a completed Store of objects scheme
@@ -67,6 +75,9 @@ func (r *REST) Create(ctx context.Context, obj runtime.Object, createValidation 
 // Update updates an object, from a PUT or a PATCH.
 func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc,
 	updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	if r.ApplyFields != nil && versioned.IsApply(ctx) && options != nil {
+		objInfo = versioned.ApplyInRequestVersion(objInfo, options.FieldManager, r.ApplyFields)
+	}
 	out, created, err := r.Store.Update(ctx, name, writeguard.UpdatedObjectInfo(objInfo, r.kind, r.codecs),
 		createValidation, updateValidation, forceAllowCreate, options)
 	return out, created, writeguard.FinalError(err)

@@ -77,6 +77,10 @@ func FuzzApplyPatch(f *testing.F) {
 	fuzz(f, opPatch, ctApply,
 		example{"apply yaml anchors", opPatch, ctApply, fischers, 0, js("apiVersion: wardle.example.com/v1beta1\nkind: Fischer\nmetadata:\n  name: " + namePlaceholder + "\n  labels: &a {x: y}\n  annotations: *a\n")},
 		example{"apply json", opPatch, ctApply, flunders, flagMissing | flagAlpha, js(`{"apiVersion":"wardle.example.com/v1alpha1","kind":"Flunder","metadata":{"name":"` + namePlaceholder + `"},"spec":{"reference":"x"}}`)},
+		// The base Flunder's managers (its creator, its status writer)
+		// are in v1beta1: the store names their fields in v1alpha1 for
+		// this apply, and back.
+		example{"apply v1alpha1 over v1beta1 managers", opPatch, ctApply, flunders, flagAlpha | flagForce, js("apiVersion: wardle.example.com/v1alpha1\nkind: Flunder\nmetadata:\n  name: " + namePlaceholder + "\nspec:\n  reference: renamed\n  referenceType: Fischer\n")},
 	)
 }
 

@@ -26,8 +26,11 @@ import (
 )
 
 // TestReferenceSwitch switches Flunders that refer to a Fischer over to a
-// Flunder without sending the type (or sending the stored one), by every
-// kind of write, in both versions, and reads each back in both versions.
+// Flunder, by every kind of write, in both versions: in v1beta1 without
+// sending the type (or sending the stored one), in v1alpha1 sending it (or
+// removing it, for its default). It renames the Fischer in v1alpha1 by
+// writes that leave the type out, which keep it as any merge does. Each is
+// read back in both versions.
 func TestReferenceSwitch(t *testing.T) {
 	e := startEnv(t)
 	const ns = "ref-switch"
@@ -46,9 +49,6 @@ func TestReferenceSwitch(t *testing.T) {
 		// want is what the Flunder refers to after the write: refTarget
 		// unless said otherwise.
 		want refRef
-		// warning is whether the write warns that the type was given its
-		// default again.
-		warning bool
 	}{
 		// v1beta1: the reference is replaced, the type left as stored,
 		// and it follows the reference (rule 1).
@@ -133,29 +133,37 @@ func TestReferenceSwitch(t *testing.T) {
 			},
 		},
 
-		// v1alpha1: a patch that changes reference without sending
-		// referenceType gives it its default, Flunder, and warns (rule 2).
+		// v1alpha1: reference alone cannot say its kind, so a client that
+		// changes the kind sends referenceType: the new one, or a removal,
+		// and the default, Flunder.
 		{
-			name: "merge-patch", version: "v1alpha1", warning: true,
+			name: "merge-patch-sending-type", version: "v1alpha1",
 			write: func(t *testing.T, name string) response {
-				return e.refPatch(t, "v1alpha1", ns, name, types.MergePatchType, `{"spec":{"reference":"`+refTarget+`"}}`, "")
+				return e.refPatch(t, "v1alpha1", ns, name, types.MergePatchType, `{"spec":{"reference":"`+refTarget+`","referenceType":"Flunder"}}`, "")
 			},
 		},
 		{
-			name: "json-patch", version: "v1alpha1", warning: true,
+			name: "merge-patch-removing-type", version: "v1alpha1",
 			write: func(t *testing.T, name string) response {
-				return e.refPatch(t, "v1alpha1", ns, name, types.JSONPatchType, `[{"op":"replace","path":"/spec/reference","value":"`+refTarget+`"}]`, "")
+				return e.refPatch(t, "v1alpha1", ns, name, types.MergePatchType, `{"spec":{"reference":"`+refTarget+`","referenceType":null}}`, "")
 			},
 		},
 		{
-			name: "strategic-merge-patch", version: "v1alpha1", warning: true,
+			name: "json-patch", version: "v1alpha1",
 			write: func(t *testing.T, name string) response {
-				return e.refPatch(t, "v1alpha1", ns, name, types.StrategicMergePatchType, `{"spec":{"reference":"`+refTarget+`"}}`, "")
+				return e.refPatch(t, "v1alpha1", ns, name, types.JSONPatchType,
+					`[{"op":"replace","path":"/spec/reference","value":"`+refTarget+`"},{"op":"remove","path":"/spec/referenceType"}]`, "")
 			},
 		},
 		{
-			// A PUT without a type is defaulted as a create is; it sends
-			// the whole object, so there is nothing to warn about.
+			name: "strategic-merge-patch", version: "v1alpha1",
+			write: func(t *testing.T, name string) response {
+				return e.refPatch(t, "v1alpha1", ns, name, types.StrategicMergePatchType, `{"spec":{"reference":"`+refTarget+`","referenceType":"Flunder"}}`, "")
+			},
+		},
+		{
+			// A PUT without a type is defaulted as a create is: a PUT sends
+			// the whole object.
 			name: "put-without-type", version: "v1alpha1",
 			write: func(t *testing.T, name string) response {
 				return e.refPut(t, "v1alpha1", ns, name, func(spec map[string]any) {
@@ -166,25 +174,27 @@ func TestReferenceSwitch(t *testing.T) {
 		},
 		{
 			// The manifest goes from {reference: x, referenceType:
-			// Fischer} to {reference: y}: refOwner drops the type too.
-			name: "apply-same-manager", version: "v1alpha1", warning: true,
+			// Fischer} to {reference: y}: refOwner gives up the type, which
+			// it alone owned, so it is removed, and defaulted to Flunder
+			// (TestReferenceServerSideApply has more).
+			name: "apply-same-manager", version: "v1alpha1",
 			create: func(t *testing.T, name string) { e.refCreateApplied(t, "v1alpha1", ns, name) },
 			write: func(t *testing.T, name string) response {
 				return e.refApply(t, "v1alpha1", ns, name, refOwner, false, `{"reference":"`+refTarget+`"}`)
 			},
 		},
 		{
-			// spec.reference is refOwner's: a 409 naming it, then forced,
-			// the reference changes, refOwner's referenceType (not sent)
-			// is given its default, with the warning.
-			name: "apply-second-manager", version: "v1alpha1", warning: true,
+			// spec.reference and spec.referenceType are refOwner's: a 409
+			// naming both, then forced, refOther switches them.
+			name: "apply-second-manager", version: "v1alpha1",
 			create: func(t *testing.T, name string) { e.refCreateApplied(t, "v1alpha1", ns, name) },
 			write: func(t *testing.T, name string) response {
 				before := e.refExpectStored(t, ns, name, refToFischer(refFischer), 1)
-				manifest := `{"reference":"` + refTarget + `"}`
+				manifest := `{"reference":"` + refTarget + `","referenceType":"Flunder"}`
 				r := e.refApply(t, "v1alpha1", ns, name, refOther, false, manifest)
 				expectConflictOn(t, refStatusError(t, r), ".spec.reference")
-				if status := r.status(t); !strings.Contains(status.Message, `conflict with "`+refOwner+`"`) {
+				expectConflictOn(t, refStatusError(t, r), ".spec.referenceType")
+				if status := r.status(t); !strings.Contains(status.Message, `conflicts with "`+refOwner+`"`) {
 					t.Errorf("conflict message %q does not name %s", status.Message, refOwner)
 				}
 				e.refExpectUnchanged(t, ns, name, before)
@@ -192,10 +202,29 @@ func TestReferenceSwitch(t *testing.T) {
 			},
 		},
 
-		// v1alpha1 writes that send the type keep it: the name is then
-		// another Fischer's, and nothing warns.
+		// v1alpha1 writes that leave the type out, or send the stored one,
+		// keep it, as a merge keeps any field it does not name: the name
+		// is then another Fischer's.
 		{
-			name: "merge-patch-sending-type", version: "v1alpha1", want: refToFischer(refFischer2),
+			name: "merge-patch-without-type", version: "v1alpha1", want: refToFischer(refFischer2),
+			write: func(t *testing.T, name string) response {
+				return e.refPatch(t, "v1alpha1", ns, name, types.MergePatchType, `{"spec":{"reference":"`+refFischer2+`"}}`, "")
+			},
+		},
+		{
+			name: "json-patch-without-type", version: "v1alpha1", want: refToFischer(refFischer2),
+			write: func(t *testing.T, name string) response {
+				return e.refPatch(t, "v1alpha1", ns, name, types.JSONPatchType, `[{"op":"replace","path":"/spec/reference","value":"`+refFischer2+`"}]`, "")
+			},
+		},
+		{
+			name: "strategic-merge-patch-without-type", version: "v1alpha1", want: refToFischer(refFischer2),
+			write: func(t *testing.T, name string) response {
+				return e.refPatch(t, "v1alpha1", ns, name, types.StrategicMergePatchType, `{"spec":{"reference":"`+refFischer2+`"}}`, "")
+			},
+		},
+		{
+			name: "merge-patch-sending-stored-type", version: "v1alpha1", want: refToFischer(refFischer2),
 			write: func(t *testing.T, name string) response {
 				return e.refPatch(t, "v1alpha1", ns, name, types.MergePatchType, `{"spec":{"reference":"`+refFischer2+`","referenceType":"Fischer"}}`, "")
 			},
@@ -212,6 +241,20 @@ func TestReferenceSwitch(t *testing.T) {
 					}
 					spec["reference"] = refFischer2
 				})
+			},
+		},
+		{
+			// refOther takes spec.reference over and renames it; refOwner
+			// still owns referenceType, which keeps its value.
+			name: "apply-second-manager-without-type", version: "v1alpha1", want: refToFischer(refFischer2),
+			create: func(t *testing.T, name string) { e.refCreateApplied(t, "v1alpha1", ns, name) },
+			write: func(t *testing.T, name string) response {
+				before := e.refExpectStored(t, ns, name, refToFischer(refFischer), 1)
+				manifest := `{"reference":"` + refFischer2 + `"}`
+				r := e.refApply(t, "v1alpha1", ns, name, refOther, false, manifest)
+				expectConflictOn(t, refStatusError(t, r), ".spec.reference")
+				e.refExpectUnchanged(t, ns, name, before)
+				return e.refApply(t, "v1alpha1", ns, name, refOther, true, manifest)
 			},
 		},
 	} {
@@ -232,7 +275,7 @@ func TestReferenceSwitch(t *testing.T) {
 			var written refObject
 			r.decode(t, &written)
 			refExpectSpec(t, "the write's response", tc.version, written, want, 2)
-			refExpectRedefaultWarning(t, r, tc.warning)
+			refExpectNoReferenceWarning(t, r)
 
 			// Read back in both versions: one reference, its type, the
 			// generation up by one.
@@ -241,9 +284,9 @@ func TestReferenceSwitch(t *testing.T) {
 				t.Errorf("stored resourceVersion %s, the write returned %s", stored.Metadata.ResourceVersion, written.Metadata.ResourceVersion)
 			}
 			if strings.HasPrefix(tc.name, "apply-") {
-				// The applier that switched owns the new reference.
+				// The applier that wrote the reference owns it.
 				manager, field := refOwner, `"f:flunderReference"`
-				if strings.HasSuffix(tc.name, "second-manager") {
+				if strings.Contains(tc.name, "second-manager") {
 					manager = refOther
 				}
 				if tc.version == "v1alpha1" {
@@ -336,7 +379,7 @@ func TestReferenceStillInvalid(t *testing.T) {
 			if !containsAll(status.Message, tc.mention...) {
 				t.Errorf("message %q does not name all of %q", status.Message, tc.mention)
 			}
-			refExpectRedefaultWarning(t, r, false)
+			refExpectNoReferenceWarning(t, r)
 			e.refExpectUnchanged(t, ns, name, before)
 		})
 	}

@@ -20,31 +20,23 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/types"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/wardle-example/wardle-apiserver/apis/wardle"
-	"github.com/wardle-example/wardle-apiserver/pkg/registry/sentfields"
 )
 
 const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 
-// requestCtx is the context of a request to flunders in version with verb,
-// and the patch the handler chain recorded, if patchType is not empty.
-func requestCtx(version, verb string, patchType types.PatchType, body string) context.Context {
-	ctx := genericapirequest.WithRequestInfo(genericapirequest.WithNamespace(context.Background(), "ns"), &genericapirequest.RequestInfo{
+// requestCtx is the context of a request to flunders in version with verb.
+func requestCtx(version, verb string) context.Context {
+	return genericapirequest.WithRequestInfo(genericapirequest.WithNamespace(context.Background(), "ns"), &genericapirequest.RequestInfo{
 		IsResourceRequest: true, Verb: verb, APIGroup: wardle.GroupName, APIVersion: version,
 		Resource: "flunders", Namespace: "ns", Name: "fl",
 	})
-	if patchType != "" {
-		ctx = sentfields.WithPatch(ctx, patchType, []byte(body))
-	}
-	return ctx
 }
 
 func flunderRef(name string) wardle.FlunderSpec {
@@ -56,12 +48,8 @@ func fischerRef(name string) wardle.FlunderSpec {
 }
 
 func TestFollowReference(t *testing.T) {
-	v1beta1Merge := func(body string) context.Context {
-		return requestCtx("v1beta1", "patch", types.MergePatchType, body)
-	}
-	v1alpha1Merge := func(body string) context.Context {
-		return requestCtx("v1alpha1", "patch", types.MergePatchType, body)
-	}
+	v1beta1Patch := requestCtx("v1beta1", "patch")
+	v1alpha1Patch := requestCtx("v1alpha1", "patch")
 	tests := []struct {
 		name string
 		ctx  context.Context
@@ -70,19 +58,18 @@ func TestFollowReference(t *testing.T) {
 		old, merged wardle.FlunderSpec
 		annotations map[string]string
 		want        wardle.FlunderSpec
-		warning     bool
 	}{
-		// Rule 1: the type follows the one reference that is set when the
-		// update leaves it as stored.
+		// The type follows the one reference that is set when the update
+		// leaves it as stored.
 		{
 			name: "v1beta1: fischerReference replaced by flunderReference",
-			ctx:  v1beta1Merge(`{"spec":{"fischerReference":null,"flunderReference":"y"}}`),
+			ctx:  v1beta1Patch,
 			old:  fischerRef("x"), merged: wardle.FlunderSpec{FlunderReference: "y", ReferenceType: wardle.FischerReferenceType},
 			want: flunderRef("y"),
 		},
 		{
 			name: "v1beta1: flunderReference replaced by fischerReference",
-			ctx:  v1beta1Merge(`{"spec":{"flunderReference":null,"fischerReference":"y"}}`),
+			ctx:  v1beta1Patch,
 			old:  flunderRef("x"), merged: wardle.FlunderSpec{FischerReference: "y", ReferenceType: wardle.FlunderReferenceType},
 			want: fischerRef("y"),
 		},
@@ -90,7 +77,7 @@ func TestFollowReference(t *testing.T) {
 			// By the objects, a type sent equal to the stored one is one
 			// left as stored: a PUT always sends it.
 			name: "v1beta1 PUT with the stored type",
-			ctx:  requestCtx("v1beta1", "update", "", ""),
+			ctx:  requestCtx("v1beta1", "update"),
 			old:  fischerRef("x"), merged: wardle.FlunderSpec{FlunderReference: "y", ReferenceType: wardle.FischerReferenceType},
 			want: flunderRef("y"),
 		},
@@ -102,179 +89,88 @@ func TestFollowReference(t *testing.T) {
 		},
 		{
 			name: "v1beta1: the same kind, another name",
-			ctx:  v1beta1Merge(`{"spec":{"fischerReference":"y"}}`),
+			ctx:  v1beta1Patch,
 			old:  fischerRef("x"), merged: fischerRef("y"),
 			want: fischerRef("y"),
 		},
 		{
 			name: "a type the update changed stays, contradiction and all",
-			ctx:  v1beta1Merge(`{"spec":{"referenceType":"Flunder"}}`),
+			ctx:  v1beta1Patch,
 			old:  fischerRef("x"), merged: wardle.FlunderSpec{FischerReference: "x", ReferenceType: wardle.FlunderReferenceType},
 			want: wardle.FlunderSpec{FischerReference: "x", ReferenceType: wardle.FlunderReferenceType},
 		},
 		{
 			name: "both references: nothing switched",
-			ctx:  v1beta1Merge(`{"spec":{"flunderReference":"y"}}`),
+			ctx:  v1beta1Patch,
 			old:  fischerRef("x"), merged: wardle.FlunderSpec{FlunderReference: "y", FischerReference: "x", ReferenceType: wardle.FischerReferenceType},
 			want: wardle.FlunderSpec{FlunderReference: "y", FischerReference: "x", ReferenceType: wardle.FischerReferenceType},
 		},
 		{
 			name: "no reference left: nothing switched",
-			ctx:  v1beta1Merge(`{"spec":{"fischerReference":null}}`),
+			ctx:  v1beta1Patch,
 			old:  fischerRef("x"), merged: wardle.FlunderSpec{ReferenceType: wardle.FischerReferenceType},
 			want: wardle.FlunderSpec{ReferenceType: wardle.FischerReferenceType},
 		},
 		{
 			name: "nothing changed",
-			ctx:  v1beta1Merge(`{"metadata":{"labels":{"a":"b"}}}`),
+			ctx:  v1beta1Patch,
 			old:  fischerRef("x"), merged: fischerRef("x"),
 			want: fischerRef("x"),
 		},
 
-		// Rule 2: a v1alpha1 update that changes reference without
-		// sending referenceType gets the default type.
+		// v1alpha1: the merged object is the outcome. A patch of reference
+		// alone kept the stored type in the merge, and renames the
+		// Fischer, whatever verb or encoding brought it.
 		{
-			name: "v1alpha1 merge patch of reference alone",
-			ctx:  v1alpha1Merge(`{"spec":{"reference":"y"}}`),
-			old:  fischerRef("x"), merged: fischerRef("y"),
-			want: flunderRef("y"), warning: true,
-		},
-		{
-			name: "v1alpha1 merge patch of reference and type",
-			ctx:  v1alpha1Merge(`{"spec":{"reference":"y","referenceType":"Fischer"}}`),
+			name: "v1alpha1 patch of reference alone: the stored type stays",
+			ctx:  v1alpha1Patch,
 			old:  fischerRef("x"), merged: fischerRef("y"),
 			want: fischerRef("y"),
 		},
 		{
-			name: "v1alpha1 strategic merge patch of reference alone",
-			ctx:  requestCtx("v1alpha1", "patch", types.StrategicMergePatchType, `{"spec":{"reference":"y"}}`),
-			old:  fischerRef("x"), merged: fischerRef("y"),
-			want: flunderRef("y"), warning: true,
-		},
-		{
-			name: "v1alpha1 JSON patch of reference alone",
-			ctx:  requestCtx("v1alpha1", "patch", types.JSONPatchType, `[{"op":"replace","path":"/spec/reference","value":"y"}]`),
-			old:  fischerRef("x"), merged: fischerRef("y"),
-			want: flunderRef("y"), warning: true,
-		},
-		{
-			name: "v1alpha1 JSON patch that tests the type",
-			ctx: requestCtx("v1alpha1", "patch", types.JSONPatchType,
-				`[{"op":"test","path":"/spec/referenceType","value":"Fischer"},{"op":"replace","path":"/spec/reference","value":"y"}]`),
-			old: fischerRef("x"), merged: fischerRef("y"),
-			want: fischerRef("y"),
-		},
-		{
-			name: "v1alpha1 apply without the type",
-			ctx:  requestCtx("v1alpha1", "patch", types.ApplyYAMLPatchType, "apiVersion: wardle.example.com/v1alpha1\nkind: Flunder\nspec:\n  reference: y\n"),
-			old:  fischerRef("x"), merged: fischerRef("y"),
-			want: flunderRef("y"), warning: true,
-		},
-		{
-			name: "v1alpha1 apply with the type",
-			ctx:  requestCtx("v1alpha1", "patch", types.ApplyYAMLPatchType, "spec:\n  reference: y\n  referenceType: Fischer\n"),
+			name: "v1alpha1 PUT",
+			ctx:  requestCtx("v1alpha1", "update"),
 			old:  fischerRef("x"), merged: fischerRef("y"),
 			want: fischerRef("y"),
+		},
+		{
+			// A patch that sends referenceType: null, or an apply that
+			// gives it up: defaulting made the type Flunder before the
+			// strategy, which keeps it.
+			name: "v1alpha1 update whose type was removed and defaulted",
+			ctx:  v1alpha1Patch,
+			old:  fischerRef("x"), merged: flunderRef("y"),
+			want: flunderRef("y"),
 		},
 		{
 			name: "v1alpha1 patch that leaves reference alone",
-			ctx:  v1alpha1Merge(`{"metadata":{"labels":{"a":"b"}}}`),
-			old:  fischerRef("x"), merged: fischerRef("x"),
-			want: fischerRef("x"),
-		},
-		{
-			name: "v1alpha1 patch that sends the same reference",
-			ctx:  v1alpha1Merge(`{"spec":{"reference":"x"}}`),
+			ctx:  v1alpha1Patch,
 			old:  fischerRef("x"), merged: fischerRef("x"),
 			want: fischerRef("x"),
 		},
 		{
 			name: "v1alpha1 patch of a Flunder reference",
-			ctx:  v1alpha1Merge(`{"spec":{"reference":"y"}}`),
+			ctx:  v1alpha1Patch,
 			old:  flunderRef("x"), merged: flunderRef("y"),
 			want: flunderRef("y"),
 		},
 		{
-			// The decoder defaulted what the body did not say.
-			name: "v1alpha1 PUT",
-			ctx:  requestCtx("v1alpha1", "update", "", ""),
-			old:  fischerRef("x"), merged: fischerRef("y"),
-			want: fischerRef("y"),
-		},
-		{
-			name: "v1alpha1 patch the handler chain did not record",
-			ctx:  requestCtx("v1alpha1", "patch", "", ""),
-			old:  fischerRef("x"), merged: fischerRef("y"),
-			want: fischerRef("y"),
-		},
-		{
-			name: "v1alpha1 CBOR apply: unreadable, the merged type stays",
-			ctx:  requestCtx("v1alpha1", "patch", types.ApplyCBORPatchType, "\xa0"),
-			old:  fischerRef("x"), merged: fischerRef("y"),
-			want: fischerRef("y"),
-		},
-		{
-			name: "v1beta1 patch of fischerReference alone",
-			ctx:  v1beta1Merge(`{"spec":{"fischerReference":"y"}}`),
-			old:  fischerRef("x"), merged: fischerRef("y"),
-			want: fischerRef("y"),
-		},
-		{
-			name: "another group's request info",
-			ctx: genericapirequest.WithRequestInfo(sentfields.WithPatch(context.Background(), types.MergePatchType, []byte(`{"spec":{"reference":"y"}}`)),
-				&genericapirequest.RequestInfo{IsResourceRequest: true, Verb: "patch", APIGroup: "other.example.com", APIVersion: "v1alpha1", Resource: "flunders"}),
-			old: fischerRef("x"), merged: fischerRef("y"),
-			want: fischerRef("y"),
-		},
-
-		// kubectl apply: the manifest in the annotation.
-		{
-			name:        "client-side apply of a manifest with the type",
-			ctx:         requestCtx("v1alpha1", "patch", types.StrategicMergePatchType, `{"metadata":{"annotations":{}},"spec":{"reference":"y"}}`),
-			old:         fischerRef("x"),
-			merged:      fischerRef("y"),
-			annotations: map[string]string{lastApplied: `{"apiVersion":"wardle.example.com/v1alpha1","kind":"Flunder","metadata":{"name":"fl"},"spec":{"reference":"y","referenceType":"Fischer"}}`},
-			want:        fischerRef("y"),
-		},
-		{
-			name:        "client-side apply of a manifest without the type",
-			ctx:         v1alpha1Merge(`{"spec":{"reference":"y"}}`),
+			// kubectl apply's manifest is not read: a manifest without a
+			// type makes kubectl send referenceType: null, which the merge
+			// has already applied.
+			name:        "a last-applied manifest without the type does not count",
+			ctx:         v1alpha1Patch,
 			old:         fischerRef("x"),
 			merged:      fischerRef("y"),
 			annotations: map[string]string{lastApplied: `{"apiVersion":"wardle.example.com/v1alpha1","kind":"Flunder","spec":{"reference":"y"}}`},
-			want:        flunderRef("y"), warning: true,
+			want:        fischerRef("y"),
 		},
 		{
-			name:        "a manifest of another reference",
-			ctx:         v1alpha1Merge(`{"spec":{"reference":"y"}}`),
-			old:         fischerRef("x"),
-			merged:      fischerRef("y"),
-			annotations: map[string]string{lastApplied: `{"apiVersion":"wardle.example.com/v1alpha1","kind":"Flunder","spec":{"reference":"x","referenceType":"Fischer"}}`},
-			want:        flunderRef("y"), warning: true,
-		},
-		{
-			name:        "a manifest of another type",
-			ctx:         v1alpha1Merge(`{"spec":{"reference":"y"}}`),
-			old:         fischerRef("x"),
-			merged:      fischerRef("y"),
-			annotations: map[string]string{lastApplied: `{"apiVersion":"wardle.example.com/v1alpha1","kind":"Flunder","spec":{"reference":"y","referenceType":"Flunder"}}`},
-			want:        flunderRef("y"), warning: true,
-		},
-		{
-			name:        "a v1beta1 manifest",
-			ctx:         v1alpha1Merge(`{"spec":{"reference":"y"}}`),
-			old:         fischerRef("x"),
-			merged:      fischerRef("y"),
-			annotations: map[string]string{lastApplied: `{"apiVersion":"wardle.example.com/v1beta1","kind":"Flunder","spec":{"fischerReference":"y","reference":"y","referenceType":"Fischer"}}`},
-			want:        flunderRef("y"), warning: true,
-		},
-		{
-			name:        "an annotation that is not JSON",
-			ctx:         v1alpha1Merge(`{"spec":{"reference":"y"}}`),
-			old:         fischerRef("x"),
-			merged:      fischerRef("y"),
-			annotations: map[string]string{lastApplied: `spec: {reference: y, referenceType: Fischer}`},
-			want:        flunderRef("y"), warning: true,
+			name: "another group's request info",
+			ctx: genericapirequest.WithRequestInfo(context.Background(),
+				&genericapirequest.RequestInfo{IsResourceRequest: true, Verb: "patch", APIGroup: "other.example.com", APIVersion: "v1alpha1", Resource: "flunders"}),
+			old: fischerRef("x"), merged: fischerRef("y"),
+			want: fischerRef("y"),
 		},
 	}
 	s := newTestStrategy()
@@ -300,12 +196,9 @@ func TestFollowReference(t *testing.T) {
 			if obj.Generation != wantGeneration {
 				t.Errorf("generation %d, want %d", obj.Generation, wantGeneration)
 			}
-			warnings := s.WarningsOnUpdate(tc.ctx, obj, old)
-			switch {
-			case tc.warning && (len(warnings) != 1 || !strings.Contains(warnings[0], "spec.referenceType is now Flunder") ||
-				!strings.Contains(warnings[0], "send referenceType: Fischer")):
-				t.Errorf("warnings %q, want the one about the default type", warnings)
-			case !tc.warning && len(warnings) != 0:
+			// Nothing is decided behind the client's back, so there is
+			// nothing to warn about.
+			if warnings := s.WarningsOnUpdate(tc.ctx, obj, old); len(warnings) != 0 {
 				t.Errorf("warnings %q, want none", warnings)
 			}
 		})
@@ -326,41 +219,41 @@ func TestFollowReferenceValidation(t *testing.T) {
 	}{
 		{
 			name: "switched in v1beta1",
-			ctx:  requestCtx("v1beta1", "patch", types.MergePatchType, `{"spec":{"fischerReference":null,"flunderReference":"y"}}`),
+			ctx:  requestCtx("v1beta1", "patch"),
 			old:  fischerRef("x"), merged: wardle.FlunderSpec{FlunderReference: "y", ReferenceType: wardle.FischerReferenceType},
 		},
 		{
-			name: "switched in v1alpha1",
-			ctx:  requestCtx("v1alpha1", "patch", types.MergePatchType, `{"spec":{"reference":"y"}}`),
+			name: "renamed in v1alpha1",
+			ctx:  requestCtx("v1alpha1", "patch"),
 			old:  fischerRef("x"), merged: fischerRef("y"),
 		},
 		{
 			name: "a type changed to contradict the reference",
-			ctx:  requestCtx("v1beta1", "update", "", ""),
+			ctx:  requestCtx("v1beta1", "update"),
 			old:  flunderRef("x"), merged: wardle.FlunderSpec{FlunderReference: "x", ReferenceType: wardle.FischerReferenceType},
 			want: []string{"FieldValueInvalid spec.flunderReference", "FieldValueRequired spec.fischerReference"},
 		},
 		{
 			name: "both references",
-			ctx:  requestCtx("v1beta1", "patch", types.MergePatchType, `{"spec":{"flunderReference":"y"}}`),
+			ctx:  requestCtx("v1beta1", "patch"),
 			old:  fischerRef("x"), merged: wardle.FlunderSpec{FlunderReference: "y", FischerReference: "x", ReferenceType: wardle.FischerReferenceType},
 			want: []string{"FieldValueForbidden spec.fischerReference"},
 		},
 		{
 			name: "both references, the type changed",
-			ctx:  requestCtx("v1beta1", "patch", types.MergePatchType, `{"spec":{"flunderReference":"y","referenceType":"Flunder"}}`),
+			ctx:  requestCtx("v1beta1", "patch"),
 			old:  fischerRef("x"), merged: wardle.FlunderSpec{FlunderReference: "y", FischerReference: "x", ReferenceType: wardle.FlunderReferenceType},
 			want: []string{"FieldValueForbidden spec.fischerReference"},
 		},
 		{
 			name: "v1alpha1: an unknown type",
-			ctx:  requestCtx("v1alpha1", "patch", types.MergePatchType, `{"spec":{"reference":"y","referenceType":"Bogus"}}`),
+			ctx:  requestCtx("v1alpha1", "patch"),
 			old:  fischerRef("x"), merged: wardle.FlunderSpec{FlunderReference: "y", ReferenceType: "Bogus"},
 			want: []string{"FieldValueNotSupported spec.referenceType"},
 		},
 		{
-			name: "v1alpha1: a bad name, re-defaulted",
-			ctx:  requestCtx("v1alpha1", "patch", types.MergePatchType, `{"spec":{"reference":"Bad_Name"}}`),
+			name: "v1alpha1: a bad name, in the error as v1alpha1's field",
+			ctx:  requestCtx("v1alpha1", "patch"),
 			old:  fischerRef("x"), merged: fischerRef("Bad_Name"),
 			want: []string{"FieldValueInvalid spec.reference"},
 		},
@@ -399,7 +292,7 @@ func TestStatusUpdateKeepsReference(t *testing.T) {
 	old.Spec = fischerRef("x")
 	obj := old.DeepCopy()
 	obj.Spec = fischerRef("y")
-	ctx := requestCtx("v1alpha1", "patch", types.MergePatchType, `{"spec":{"reference":"y"}}`)
+	ctx := requestCtx("v1alpha1", "patch")
 	NewStatusStrategy(newTestStrategy()).PrepareForUpdate(ctx, obj, old)
 	if obj.Spec != fischerRef("x") {
 		t.Errorf("spec %+v, want the stored one", obj.Spec)

@@ -67,6 +67,9 @@ func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*RES
 	if err != nil {
 		return nil, nil, err
 	}
+	// v1alpha1's spec.reference is one of v1beta1's two reference fields,
+	// by the value of spec.referenceType (see translateManagedFields).
+	r.ApplyFields = translateManagedFields
 	return &REST{r}, registry.NewStatusREST(r, NewStatusStrategy(s)), nil
 }
 

@@ -76,7 +76,7 @@ func (strategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
 func (strategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
 	newFlunder, oldFlunder := obj.(*wardle.Flunder), old.(*wardle.Flunder)
 	newFlunder.Status = oldFlunder.Status
-	followReference(ctx, newFlunder, oldFlunder)
+	followReference(newFlunder, oldFlunder)
 	newFlunder.Generation = oldFlunder.Generation
 	if !apiequality.Semantic.DeepEqual(newFlunder.Spec, oldFlunder.Spec) {
 		newFlunder.Generation = oldFlunder.Generation + 1
@@ -97,15 +97,8 @@ func (strategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) fie
 // WarningsOnCreate returns no warnings.
 func (strategy) WarningsOnCreate(ctx context.Context, obj runtime.Object) []string { return nil }
 
-// WarningsOnUpdate says when a v1alpha1 update gave referenceType its
-// default again because it changed the reference without sending the type
-// (see followReference).
-func (strategy) WarningsOnUpdate(ctx context.Context, obj, old runtime.Object) []string {
-	if w := redefaultWarning(ctx, obj.(*wardle.Flunder), old.(*wardle.Flunder)); w != "" {
-		return []string{w}
-	}
-	return nil
-}
+// WarningsOnUpdate returns no warnings.
+func (strategy) WarningsOnUpdate(ctx context.Context, obj, old runtime.Object) []string { return nil }
 
 // AllowCreateOnUpdate is false: a PUT to a missing Flunder is a 404.
 func (strategy) AllowCreateOnUpdate(ctx context.Context) bool { return false }
