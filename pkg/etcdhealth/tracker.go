@@ -63,7 +63,8 @@ type Tracker struct {
 	// requests) and of /healthz.
 	ready, healthy time.Duration
 
-	mu sync.Mutex
+	// mu is read on every call to etcd, written twice a second.
+	mu sync.RWMutex
 	// running is true while Run probes; answered is when etcd last
 	// answered a probe (or when Run started), lastErr why the last probe
 	// failed (nil if it was answered).
@@ -190,8 +191,8 @@ func (t *Tracker) readAlarms(ctx context.Context) {
 // silentFor returns why etcd counts as away over window, or nil. Only a
 // running Tracker says so: before Run and after it, nothing is known.
 func (t *Tracker) silentFor(window time.Duration) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	t.mu.RLock()
+	defer t.mu.RUnlock()
 	if !t.running {
 		return nil
 	}
@@ -223,8 +224,8 @@ func (c ReadyzCheck) Check(*http.Request) error {
 	if err := c.silentFor(c.ready); err != nil {
 		return err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	return c.noSpace
 }
 
