@@ -118,7 +118,7 @@ func TestTooLargeError(t *testing.T) {
 		!strings.Contains(status.Message, "1600000 bytes") || !strings.Contains(status.Message, "flunders") {
 		t.Errorf("status: %d %s %q, want a 413 naming the resource and the size", status.Code, status.Reason, status.Message)
 	}
-	etcdErr, ok := err.(interface {
+	etcdErr, ok := err.(interface { //nolint:errorlint // the very check the library's handlers make, on the error itself
 		Code() codes.Code
 		Error() string
 	})

@@ -17,7 +17,6 @@ limitations under the License.
 package versioned
 
 import (
-	"bytes"
 	"context"
 	"sort"
 
@@ -195,7 +194,7 @@ func (i applyInRequestVersion) retranslate(obj runtime.Object, e *metav1.Managed
 		return false
 	}
 	fields := &fieldpath.Set{}
-	if err := fields.FromJSON(bytes.NewReader(e.FieldsV1.Raw)); err != nil {
+	if err := fields.FromJSON(e.FieldsV1.GetRawReader()); err != nil {
 		return false
 	}
 	translated, ok := i.translate(obj, fields, from, to)
@@ -206,7 +205,7 @@ func (i applyInRequestVersion) retranslate(obj runtime.Object, e *metav1.Managed
 	if err != nil {
 		return false
 	}
-	e.FieldsV1 = &metav1.FieldsV1{Raw: raw}
+	e.FieldsV1 = metav1.NewFieldsV1(string(raw))
 	return true
 }
 

@@ -80,7 +80,7 @@ func entry(manager string, op metav1.ManagedFieldsOperationType, version, subres
 	return metav1.ManagedFieldsEntry{
 		Manager: manager, Operation: op, APIVersion: version, Subresource: subresource,
 		Time:       &metav1.Time{Time: time.Date(2026, 1, 1, 0, 0, at, 0, time.UTC)},
-		FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: raw},
+		FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(string(raw)),
 	}
 }
 
@@ -113,7 +113,7 @@ func requestIn(version string) context.Context {
 func describe(entries []metav1.ManagedFieldsEntry) string {
 	var out []string
 	for _, e := range entries {
-		out = append(out, fmt.Sprintf("%s/%s/%s/%s %s", e.Manager, e.Operation, e.APIVersion, e.Subresource, e.FieldsV1.Raw))
+		out = append(out, fmt.Sprintf("%s/%s/%s/%s %s", e.Manager, e.Operation, e.APIVersion, e.Subresource, e.FieldsV1.GetRawString()))
 	}
 	return strings.Join(out, "\n")
 }
