@@ -55,7 +55,7 @@ func BuildHandlerChain(apiHandler http.Handler, c *genericapiserver.Config) http
 		Lists:               conditionCount,
 	})
 	handler = genericapiserver.DefaultBuildHandlerChain(handler, c)
-	return filters.WithTooManyRequestsStatus(handler)
+	return withBoundedLogs(filters.WithTooManyRequestsStatus(handler))
 }
 
 // conditionCount returns the number of conditions of a Flunder in either

@@ -19,10 +19,15 @@ package apiserver
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/go-logr/logr"
+	"github.com/go-logr/logr/funcr"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/klog/v2"
 )
 
 func TestBoundErrorLogs(t *testing.T) {
@@ -50,4 +55,31 @@ func TestBoundErrorLogs(t *testing.T) {
 	if gotErr.Error() != "short" {
 		t.Errorf("a short error became %q", gotErr)
 	}
+}
+
+func TestWithBoundedLogs(t *testing.T) {
+	long := strings.Repeat("Q", 1<<20)
+	var logged []string
+	sink := funcr.New(func(prefix, args string) { logged = append(logged, args) }, funcr.Options{}).GetSink()
+	logger := logr.New(newBoundedSink(sink))
+
+	logger.Info("found duplicate validation error", "error", errors.New("metadata.finalizers: Invalid value: \""+long+"\""), "kind", "Flunder")
+	logger.Error(errors.New(long), long, "value", long, "n", 1)
+	logger.WithValues("object", long).Info("short")
+	for _, line := range logged {
+		if len(line) > 4*MaxRequestLogValueBytes {
+			t.Errorf("a line of %d bytes: %.120s...", len(line), line)
+		}
+	}
+	if len(logged) != 3 || !strings.Contains(logged[0], `"kind"="Flunder"`) || !strings.Contains(logged[1], `"n"=1`) {
+		t.Errorf("logged %.300q", logged)
+	}
+
+	// The handler puts that logger in the request's context.
+	handler := withBoundedLogs(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		if _, ok := klog.FromContext(r.Context()).GetSink().(boundedSink); !ok {
+			t.Error("the request's logger is not bounded")
+		}
+	}))
+	handler.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
 }
