@@ -18,6 +18,7 @@ package apiserver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -35,7 +36,8 @@ var boundErrorLogs sync.Once
 
 // BoundErrorLogs makes every handler of utilruntime.HandleError (the
 // "Unhandled Error" log lines) see errors and string values shortened to
-// MaxErrorLogBytes. The library reports some errors about a request's
+// MaxErrorLogBytes, and logs an error that only says a context was
+// cancelled at V(2) instead. The library reports some errors about a request's
 // content there with the content in them (an apply whose
 // metadata.managedFields holds a string logs that string, three times), so
 // without this one request could add its whole body to the log, several
@@ -52,6 +54,14 @@ func BoundErrorLogs() {
 		klog.EnableContextualLogging(true)
 		for i, handler := range utilruntime.ErrorHandlers {
 			utilruntime.ErrorHandlers[i] = func(ctx context.Context, err error, msg string, keysAndValues ...interface{}) {
+				if errors.Is(err, context.Canceled) {
+					// Only says that whoever waited stopped waiting: an
+					// informer stopping with the server (a reflector reports
+					// its watch cut short as "Failed to watch"), a client
+					// gone. Not an error of the server's.
+					klog.FromContext(ctx).V(2).Info(msg, append([]interface{}{"err", err}, keysAndValues...)...)
+					return
+				}
 				if err != nil && len(err.Error()) > MaxErrorLogBytes {
 					err = shortError{err: err}
 				}

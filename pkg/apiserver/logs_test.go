@@ -19,6 +19,7 @@ package apiserver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -54,6 +55,11 @@ func TestBoundErrorLogs(t *testing.T) {
 	utilruntime.HandleError(errors.New("short"))
 	if gotErr.Error() != "short" {
 		t.Errorf("a short error became %q", gotErr)
+	}
+	gotErr = nil
+	utilruntime.HandleErrorWithContext(context.Background(), fmt.Errorf("Get /api: %w", context.Canceled), "Failed to watch")
+	if gotErr != nil {
+		t.Errorf("a cancelled context reached the error handlers as %v", gotErr)
 	}
 }
 
