@@ -66,20 +66,24 @@ func deployWardle(t *testing.T, c *cluster) *localcluster.Wardle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stopWithTest(t, w.Process)
+	// The process the test ends with: a test may restart it.
+	t.Cleanup(func() { stop(t, w.Process) })
 	return w
 }
 
 // stopWithTest stops p when the test ends, and prints its log if the test failed.
 func stopWithTest(t *testing.T, p *localcluster.Process) {
-	t.Cleanup(func() {
-		if err := p.Stop(); err != nil {
-			t.Error(err)
-		}
-		if t.Failed() {
-			t.Logf("%s log:\n%s", p.Name, p.Log())
-		}
-	})
+	t.Cleanup(func() { stop(t, p) })
+}
+
+// stop stops p, and prints its log if the test failed.
+func stop(t *testing.T, p *localcluster.Process) {
+	if err := p.Stop(); err != nil {
+		t.Error(err)
+	}
+	if t.Failed() {
+		t.Logf("%s log:\n%s", p.Name, p.Log())
+	}
 }
 
 // kubectl runs kubectl as the admin; it fails the test if kubectl fails.
