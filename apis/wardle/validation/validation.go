@@ -27,6 +27,8 @@ limitations under the License.
 package validation
 
 import (
+	"fmt"
+
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
@@ -56,6 +58,10 @@ var supportedReferenceTypes = sets.New(wardle.FlunderReferenceType, wardle.Fisch
 // write (a strategic merge patch of as many finalizers into as many) near a
 // quarter of a second.
 const MaxItems = 2000
+
+// MaxListedErrors is the most errors validation lists for the entries of
+// one list; the rest are counted in one more error.
+const MaxListedErrors = 100
 
 // validateItemCounts checks the sizes of the metadata's sets and maps.
 func validateItemCounts(meta *metav1.ObjectMeta, fldPath *field.Path) field.ErrorList {
@@ -187,22 +193,39 @@ func ValidateFischerUpdate(f, old *wardle.Fischer) field.ErrorList {
 // validateDisallowedFlunders checks that every entry could be a Flunder's
 // name and that none repeats: a name that no Flunder can have bans nothing,
 // which is almost certainly a typo the user wants to hear about.
+//
+// It lists at most MaxListedErrors of them, and counts the rest in one
+// more: the list has no MaxItems limit, and the library's handling of an
+// error list takes time that grows with the square of its length (it
+// looks for duplicates), which a list of 100 000 bad names made half a
+// minute.
 func validateDisallowedFlunders(names []string, fldPath *field.Path) field.ErrorList {
 	var allErrs field.ErrorList
+	unlisted := 0
+	add := func(err *field.Error) {
+		if len(allErrs) < MaxListedErrors {
+			allErrs = append(allErrs, err)
+		} else {
+			unlisted++
+		}
+	}
 	seen := sets.New[string]()
 	for i, name := range names {
 		idxPath := fldPath.Index(i)
 		if name == "" {
-			allErrs = append(allErrs, field.Required(idxPath, "a Flunder name"))
+			add(field.Required(idxPath, "a Flunder name"))
 			continue
 		}
 		for _, msg := range ValidateFlunderName(name, false) {
-			allErrs = append(allErrs, field.Invalid(idxPath, name, msg))
+			add(field.Invalid(idxPath, name, msg))
 		}
 		if seen.Has(name) {
-			allErrs = append(allErrs, field.Duplicate(idxPath, name))
+			add(field.Duplicate(idxPath, name))
 		}
 		seen.Insert(name)
+	}
+	if unlisted > 0 {
+		allErrs = append(allErrs, field.Invalid(fldPath, field.OmitValueType{}, fmt.Sprintf("%d more errors in its entries, not listed", unlisted)))
 	}
 	return allErrs
 }

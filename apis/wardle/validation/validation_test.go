@@ -18,6 +18,7 @@ package validation
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -556,5 +557,24 @@ func TestValidateFischerUpdate(t *testing.T) {
 			// With the registry's metadata checks, each error once.
 			expectErrors(t, append(registryMetadataErrors(&f.ObjectMeta, &old.ObjectMeta, false), own...), append(tc.want, tc.registry...)...)
 		})
+	}
+}
+
+// TestValidateFischerListsAtMostMaxListedErrors checks that a Fischer with
+// many bad names gets MaxListedErrors errors about them and one that counts
+// the rest, not one each.
+func TestValidateFischerListsAtMostMaxListedErrors(t *testing.T) {
+	names := make([]string, 3*MaxListedErrors)
+	for i := range names {
+		names[i] = "UPPER"
+	}
+	errs := ValidateFischer(&wardle.Fischer{ObjectMeta: metav1.ObjectMeta{Name: "f"}, DisallowedFlunders: names})
+	if len(errs) != MaxListedErrors+1 {
+		t.Fatalf("%d errors, want %d", len(errs), MaxListedErrors+1)
+	}
+	// Every name is invalid, and every one but the first a duplicate.
+	last := errs[MaxListedErrors]
+	if last.Field != "disallowedFlunders" || !strings.Contains(last.Detail, fmt.Sprintf("%d more errors", 2*len(names)-1-MaxListedErrors)) {
+		t.Errorf("last error %v, want the count of the rest", last)
 	}
 }
