@@ -40,6 +40,8 @@ type Options struct {
 	AutoCompactionMode string
 	// AutoCompactionRetention: see Config.AutoCompactionRetention.
 	AutoCompactionRetention string
+	// Cluster makes the embedded etcd one member of a cluster of replicas.
+	Cluster ClusterOptions
 }
 
 // NewOptions returns the defaults: etcd's 2 GiB quota and no
@@ -59,6 +61,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.AutoCompactionRetention, "embedded-etcd-auto-compaction-retention", o.AutoCompactionRetention, ""+
 		"History the embedded etcd keeps when it compacts itself, as --embedded-etcd-auto-compaction-mode says (e.g. 1h, or 10000 revisions). "+
 		"0 leaves etcd's own compaction off: the API server compacts it every --etcd-compaction-interval, as kube-apiserver does.")
+	o.Cluster.AddFlags(fs)
 }
 
 // FlagNames are the names of the flags AddFlags adds.
@@ -112,5 +115,8 @@ func (o *Options) Complete(dataDir string) (*Config, error) {
 	c.QuotaBackendBytes = o.QuotaBackendBytes
 	c.AutoCompactionMode = o.AutoCompactionMode
 	c.AutoCompactionRetention = o.AutoCompactionRetention
+	if c.Cluster, err = o.Cluster.Complete(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }

@@ -21,6 +21,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"k8s.io/klog/v2"
@@ -87,7 +88,7 @@ func (o *WardleServerOptions) servingNames() ([]string, []net.IP) {
 	}
 	ips := []net.IP{netutils.ParseIPSloppy("127.0.0.1"), net.IPv6loopback}
 	for _, ip := range []net.IP{o.RecommendedOptions.SecureServing.BindAddress, o.ServerRunOptions.AdvertiseAddress} {
-		if ip != nil && !ip.IsUnspecified() && !ip.IsLoopback() {
+		if ip != nil && !ip.IsUnspecified() && !slices.ContainsFunc(ips, ip.Equal) {
 			ips = append(ips, ip)
 		}
 	}

@@ -162,6 +162,31 @@ var flagTable = map[string]flagCase{
 			t.Errorf("embedded etcd config %+v: want 1h of retention", o.embeddedEtcd)
 		}
 	}},
+	"embedded-etcd-initial-cluster": {modes: both, value: "a=https://127.0.0.1:2380", with: []string{"--embedded-etcd-name=a", "--embedded-etcd-peer-url=https://127.0.0.1:2380"}, check: func(t *testing.T, o *WardleServerOptions) {
+		if o.embeddedEtcd == nil || o.embeddedEtcd.Cluster == nil || len(o.embeddedEtcd.Cluster.Members) != 1 {
+			t.Errorf("embedded etcd config %+v: want a cluster of one", o.embeddedEtcd)
+		}
+	}},
+	"embedded-etcd-name": {modes: both, value: "b", with: []string{"--embedded-etcd-initial-cluster=b=https://127.0.0.1:2380", "--embedded-etcd-peer-url=https://127.0.0.1:2380"}, check: func(t *testing.T, o *WardleServerOptions) {
+		if o.embeddedEtcd == nil || o.embeddedEtcd.Cluster == nil || o.embeddedEtcd.Cluster.Self.Name != "b" {
+			t.Errorf("embedded etcd config %+v: want member b", o.embeddedEtcd)
+		}
+	}},
+	"embedded-etcd-peer-url": {modes: both, value: "https://127.0.0.1:2381", with: []string{"--embedded-etcd-initial-cluster=a=https://127.0.0.1:2381", "--embedded-etcd-name=a"}, check: func(t *testing.T, o *WardleServerOptions) {
+		if o.embeddedEtcd == nil || o.embeddedEtcd.Cluster == nil || o.embeddedEtcd.Cluster.Self.PeerURL.Port() != "2381" {
+			t.Errorf("embedded etcd config %+v: want peer port 2381", o.embeddedEtcd)
+		}
+	}},
+	"embedded-etcd-listen-peer-address": {modes: both, value: "127.0.0.1:2390", with: []string{"--embedded-etcd-initial-cluster=a=https://127.0.0.1:2380", "--embedded-etcd-name=a", "--embedded-etcd-peer-url=https://127.0.0.1:2380"}, check: func(t *testing.T, o *WardleServerOptions) {
+		if o.embeddedEtcd == nil || o.embeddedEtcd.Cluster == nil || o.embeddedEtcd.Cluster.ListenPeer != "127.0.0.1:2390" {
+			t.Errorf("embedded etcd config %+v: want to listen for peers on 127.0.0.1:2390", o.embeddedEtcd)
+		}
+	}},
+	"embedded-etcd-cluster-client-port": {modes: both, value: "12379", with: []string{"--embedded-etcd-initial-cluster=a=https://127.0.0.1:2380", "--embedded-etcd-name=a", "--embedded-etcd-peer-url=https://127.0.0.1:2380"}, check: func(t *testing.T, o *WardleServerOptions) {
+		if o.embeddedEtcd == nil || o.embeddedEtcd.Cluster == nil || o.embeddedEtcd.Cluster.ClientPort != 12379 {
+			t.Errorf("embedded etcd config %+v: want cluster client port 12379", o.embeddedEtcd)
+		}
+	}},
 	"etcd-servers-overrides":       {modes: neither, value: "/events#http://127.0.0.1:2380"},
 	"lease-reuse-duration-seconds": {modes: both, value: "30"},
 	"storage-backend":              {modes: both, value: "etcd3"},

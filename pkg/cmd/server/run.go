@@ -97,10 +97,16 @@ func (o *WardleServerOptions) Prepare(ctx context.Context) (_ *PreparedServer, e
 	var etcd *embeddedetcd.Server
 	if o.embeddedEtcd != nil {
 		etcd = embeddedetcd.New(o.embeddedEtcd)
-		// Not cancelled by ctx: a signal during the start is acted on once
-		// the server runs, which then stops at once, as it always did. Run
-		// bounds the start by a minute.
-		if err := etcd.Run(context.WithoutCancel(ctx)); err != nil {
+		// A single member: not cancelled by ctx, a signal during the start
+		// is acted on once the server runs, which then stops at once, as it
+		// always did; Run bounds the start by a minute. A member of a
+		// cluster waits for a quorum for as long as it takes, so a signal
+		// ends the wait.
+		start := context.WithoutCancel(ctx)
+		if o.embeddedEtcd.Cluster != nil {
+			start = ctx
+		}
+		if err := etcd.Run(start); err != nil {
 			return nil, err
 		}
 		stack.push("the embedded etcd", func() error { etcd.Close(); return nil })
