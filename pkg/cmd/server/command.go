@@ -38,7 +38,8 @@ With no flags it runs standalone: an embedded etcd and generated certificates
 in --data-dir, HTTPS on 127.0.0.1:8443, and <data-dir>/admin.kubeconfig for
 kubectl. Given --kubeconfig (or run inside a cluster) it runs as an
 aggregated API server behind kube-apiserver, delegating authentication and
-authorization to it.`,
+authorization to it. --mode=standalone or --mode=aggregated says which,
+whatever the environment.`,
 		Args: cobra.NoArgs,
 		PersistentPreRunE: func(*cobra.Command, []string) error {
 			// Apply --feature-gates and --emulated-version.

@@ -32,6 +32,13 @@ func (o *WardleServerOptions) Flags() cliflag.NamedFlagSets {
 	var fss cliflag.NamedFlagSets
 
 	fs := fss.FlagSet("wardle")
+	fs.StringVar(&o.Mode, "mode", o.Mode, ""+
+		"How the server runs: 'standalone' (no Kubernetes cluster: it authenticates, authorizes and serves Kubernetes' own APIs itself; "+
+		"it never reads the in-cluster configuration, even in a pod, and refuses the kubeconfig flags), "+
+		"'aggregated' (behind kube-apiserver, to which it delegates authentication and authorization, through --kubeconfig or the in-cluster configuration; "+
+		"it refuses to start when that cluster does not answer), or "+
+		"'auto': aggregated when --kubeconfig, --authentication-kubeconfig or --authorization-kubeconfig is given or the in-cluster configuration exists "+
+		"(in a pod, a mounted service-account token), standalone otherwise.")
 	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, ""+
 		"Directory for the embedded etcd's data and its own CA and certificates in pki/etcd (when no --etcd-servers are given), the generated CA and "+
 		"serving certificate (unless --cert-dir or --tls-cert-file say otherwise) and, in standalone mode, admin.kubeconfig. "+

@@ -71,6 +71,13 @@ type flagCase struct {
 // it fails TestEveryFlagActsOrIsRefused.
 var flagTable = map[string]flagCase{
 	// wardle
+	// --mode=standalone and --mode=aggregated are walked below as modes;
+	// auto acts in both, choosing by the kubeconfig flags.
+	"mode": {modes: both, value: "auto", check: func(t *testing.T, o *WardleServerOptions) {
+		if !strings.HasPrefix(o.modeReason, "auto: ") {
+			t.Errorf("--mode=auto: the mode's reason is %q, want auto's", o.modeReason)
+		}
+	}},
 	"controllers": {modes: both, value: "flunder-status", check: func(t *testing.T, o *WardleServerOptions) {
 		if !slices.Equal(o.Controllers, []string{"flunder-status"}) {
 			t.Errorf("controllers = %v", o.Controllers)
@@ -388,13 +395,28 @@ func (m flagModes) acts(mode string) bool {
 	return false
 }
 
+// modeRun is one way TestEveryFlagActsOrIsRefused runs the server: the
+// mode, and the flags that select it.
+type modeRun struct {
+	name, mode string
+	args       []string
+}
+
+// modeRuns are each mode as --mode=auto chooses it and as --mode says it.
+var modeRuns = []modeRun{
+	{"standalone", modeStandalone, nil},
+	{"aggregated", modeAggregated, []string{"--kubeconfig=/nonexistent/kubeconfig"}},
+	{"mode-standalone", modeStandalone, []string{"--mode=standalone"}},
+	{"mode-aggregated", modeAggregated, []string{"--mode=aggregated", "--kubeconfig=/nonexistent/kubeconfig"}},
+}
+
 // TestEveryFlagActsOrIsRefused walks every flag of the wardle-apiserver
-// command and, in standalone and in aggregated mode, sets it as the
-// command would parse it, then runs Complete and Validate as the command
-// does before it starts anything. A flag that acts in the mode must
-// validate (and, where the table says how, change the options or the
-// configuration); any other flag must be refused with an error naming the
-// flag and the mode.
+// command and, in standalone and in aggregated mode, each chosen by
+// --mode=auto and by --mode, sets it as the command would parse it, then
+// runs Complete and Validate as the command does before it starts
+// anything. A flag that acts in the mode must validate (and, where the
+// table says how, change the options or the configuration); any other flag
+// must be refused with an error naming the flag and the mode.
 func TestEveryFlagActsOrIsRefused(t *testing.T) {
 	if os.Getenv("KUBERNETES_SERVICE_HOST") != "" {
 		t.Setenv("KUBERNETES_SERVICE_HOST", "")
@@ -420,13 +442,11 @@ func TestEveryFlagActsOrIsRefused(t *testing.T) {
 		if tc.modes == notAnOption {
 			continue
 		}
-		for _, mode := range []string{modeStandalone, modeAggregated} {
-			t.Run(name+"/"+mode, func(t *testing.T) {
+		for _, run := range modeRuns {
+			mode := run.mode
+			t.Run(name+"/"+run.name, func(t *testing.T) {
 				tmp := t.TempDir()
-				args := []string{"--data-dir=" + tmp}
-				if mode == modeAggregated {
-					args = append(args, "--kubeconfig=/nonexistent/kubeconfig")
-				}
+				args := append([]string{"--data-dir=" + tmp}, run.args...)
 				args = append(args, tc.with...)
 				value := strings.ReplaceAll(tc.value, "$TMP", t.TempDir())
 				if strings.Contains(value, "$FILE") {
@@ -446,8 +466,20 @@ func TestEveryFlagActsOrIsRefused(t *testing.T) {
 				if err := o.Complete(); err != nil {
 					t.Fatalf("Complete with %v: %v", args, err)
 				}
+				if tc.modes == selectsAggregated && slices.Contains(run.args, "--mode=standalone") {
+					// It contradicts --mode=standalone, which it cannot
+					// turn into aggregated mode.
+					contradiction := "--" + name + " contradicts --mode=standalone"
+					if !o.Standalone() {
+						t.Fatalf("--mode=standalone --%s: want standalone mode", name)
+					}
+					if err := o.Validate(); err == nil || !strings.Contains(err.Error(), contradiction) {
+						t.Fatalf("want Validate to refuse --%s with %q, got %v", name, contradiction, err)
+					}
+					return
+				}
 				if tc.modes == selectsAggregated {
-					// It acts in every mode: it is what selects aggregated mode.
+					// Under --mode=auto it is what selects aggregated mode.
 					if o.Standalone() {
 						t.Fatalf("--%s given: want aggregated mode", name)
 					}

@@ -51,6 +51,9 @@ type PreparedServer struct {
 // Prepare does, in this order, everything that starts a process, opens a
 // listener or writes a file, around Config which only builds:
 //
+//  0. with --mode=aggregated, it checks that the cluster answers
+//     (checkClusterReachable), before it touches anything, so that a server
+//     without one fails at once and says where it tried;
 //  1. it creates --data-dir and locks it, before anything else there: a
 //     second server on the same data dir fails at once, naming the pid of
 //     the first, instead of blocking on the embedded etcd's database or
@@ -73,6 +76,14 @@ type PreparedServer struct {
 func (o *WardleServerOptions) Prepare(ctx context.Context) (_ *PreparedServer, err error) {
 	o.logMode()
 	apiserver.BoundErrorLogs()
+	if o.Mode == modeAggregated {
+		// Not for --mode=auto, which keeps the library's own behaviour
+		// (and, with --authentication-tolerate-lookup-failure, may start
+		// without the cluster).
+		if err := o.checkClusterReachable(ctx); err != nil {
+			return nil, err
+		}
+	}
 	var stack closers
 	defer func() {
 		if err != nil {
