@@ -48,7 +48,7 @@ const (
 
 // CAFile is etcd's CA certificate, which clients verify etcd's serving
 // certificate with.
-func (c *Config) CAFile() string { return filepath.Join(c.PKIDir, "ca.crt") }
+func (c *Config) CAFile() string { return filepath.Join(c.caDir(), "ca.crt") }
 
 // ClientCertFile and ClientKeyFile are the API server's client certificate
 // for etcd (--etcd-certfile and --etcd-keyfile, as it were).
@@ -65,12 +65,12 @@ func (c *Config) pair(name string) (certFile, keyFile string) {
 	return filepath.Join(c.PKIDir, name+".crt"), filepath.Join(c.PKIDir, name+".key")
 }
 
-// ensureCertificates makes etcd's CA and certificates in PKIDir, or keeps
-// those there that still fit.
+// ensureCertificates makes etcd's CA (unless it is shared, see prepareCA)
+// and certificates in PKIDir, or keeps those there that still fit.
 func (c *Config) ensureCertificates() error {
-	ca, err := pki.LoadOrCreateECDSACA(c.PKIDir, caCommonName)
+	ca, err := c.prepareCA()
 	if err != nil {
-		return fmt.Errorf("preparing the embedded etcd's CA in %s: %w", c.PKIDir, err)
+		return err
 	}
 	ips, dnsNames := c.certificateNames()
 	server, serverKey := c.pair("server")

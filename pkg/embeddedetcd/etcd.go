@@ -54,6 +54,10 @@ type Config struct {
 	// local process can use: for tests and benchmarks only, never for a
 	// server's own etcd.
 	PKIDir string
+	// CADir, when set, holds the CA (ca.crt and ca.key) that signs the
+	// certificates in PKIDir, instead of PKIDir: a CA that several servers'
+	// etcds share, read and never written (see shared_ca.go).
+	CADir string
 	// ClientURL is where the API server reaches etcd (gRPC).
 	ClientURL url.URL
 	// HTTPURL serves etcd's HTTP endpoints (/health, /version, /metrics),
@@ -179,8 +183,9 @@ func Start(ctx context.Context, c *Config) (*Server, error) {
 	return s, nil
 }
 
-// EnsureCertificates makes etcd's CA and certificates in PKIDir, or keeps
-// the ones there that are still valid. Run calls it; a caller that needs the
+// EnsureCertificates makes etcd's CA (unless CADir names a shared one) and
+// certificates in PKIDir, or keeps the ones there that are still valid.
+// Run calls it; a caller that needs the
 // client certificate before etcd runs (to configure the storage) may call it
 // first. It does nothing for an insecure Config.
 func (c *Config) EnsureCertificates() error {

@@ -63,6 +63,13 @@ func (o *WardleServerOptions) Flags() cliflag.NamedFlagSets {
 		"(/livez never includes etcd)."
 	o.EmbeddedEtcd.AddFlags(fss.FlagSet("embedded etcd"))
 	ro.SecureServing.AddFlags(fss.FlagSet("secure serving"))
+	// The library's text says the flag is ignored with --tls-cert-file; here
+	// the dir also holds the CA and the service-account key.
+	fss.FlagSet("secure serving").Lookup("cert-dir").Usage = "Directory of the CA (ca.crt, ca.key; in standalone mode also the client CA), " +
+		"the serving certificate (apiserver.crt, apiserver.key; unless --tls-cert-file is given), in standalone mode the service-account key (sa.key) " +
+		"and, when it holds etcd/ca.crt and etcd/ca.key, the CA the embedded etcd issues its certificates from (into <data-dir>/pki/etcd). " +
+		"Default: <data-dir>/pki, which the server fills and renews itself. A dir given here is used as it is: what is missing is made, " +
+		"nothing there is replaced or renewed, so replicas can share one that `wardle-apiserver pki create` made, read-only."
 	ro.Authentication.AddFlags(fss.FlagSet("authentication"))
 	o.StandaloneAuthentication.AddFlags(fss.FlagSet("authentication"))
 	o.ServiceAccounts.AddFlags(fss.FlagSet("authentication"))

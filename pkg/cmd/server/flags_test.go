@@ -208,8 +208,12 @@ var flagTable = map[string]flagCase{
 	"watch-cache-sizes":        {modes: both, value: "flunders.wardle.example.com#0"},
 
 	// secure serving
-	"bind-address":                     {modes: both, value: "127.0.0.1"},
-	"cert-dir":                         {modes: both, value: "$TMP"},
+	"bind-address": {modes: both, value: "127.0.0.1"},
+	"cert-dir": {modes: both, value: "$TMP", check: func(t *testing.T, o *WardleServerOptions) {
+		if !o.certDirGiven || o.RecommendedOptions.SecureServing.ServerCert.CertDirectory == filepath.Join(o.DataDir, "pki") {
+			t.Errorf("cert dir %q (given %v): want the flag's, used as given", o.RecommendedOptions.SecureServing.ServerCert.CertDirectory, o.certDirGiven)
+		}
+	}},
 	"disable-http2-serving":            {modes: both, value: "true"},
 	"http2-max-streams-per-connection": {modes: both, value: "500"},
 	"permit-address-sharing":           {modes: both, value: "true"},

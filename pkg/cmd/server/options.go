@@ -65,8 +65,6 @@ const (
 	defaultWatchTerminationGracePeriod = 5 * time.Second
 	// defaultSecurePort is the HTTPS port when --secure-port is not given.
 	defaultSecurePort = 8443
-	// caCommonName names the CA a standalone server generates.
-	caCommonName = "wardle-ca"
 )
 
 // WardleServerOptions are everything the wardle-apiserver command can be
@@ -123,6 +121,10 @@ type WardleServerOptions struct {
 	embeddedEtcd *embeddedetcd.Config
 	// ownClientCA is true when the client CA is the one this server generates.
 	ownClientCA bool
+	// certDirGiven is true when --cert-dir names the cert dir: it is the
+	// operator's, perhaps shared by replicas and read-only, and the server
+	// replaces nothing there (see ensureGivenCertDir).
+	certDirGiven bool
 }
 
 // NewWardleServerOptions returns the defaults: standalone, embedded etcd in
@@ -210,7 +212,8 @@ func (o *WardleServerOptions) Complete() error {
 		// Go's default today, made explicit so it cannot drift lower.
 		serving.MinTLSVersion = "VersionTLS12"
 	}
-	if serving.ServerCert.CertDirectory == "" {
+	o.certDirGiven = serving.ServerCert.CertDirectory != ""
+	if !o.certDirGiven {
 		serving.ServerCert.CertDirectory = filepath.Join(o.DataDir, "pki")
 	}
 
