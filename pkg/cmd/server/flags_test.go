@@ -59,7 +59,8 @@ type flagCase struct {
 	// value is what the flag is set to; "$TMP" is a fresh directory,
 	// "$FILE" an existing empty file.
 	value string
-	// with are further flags the flag needs to act, whatever the mode.
+	// with are further flags the flag needs to act, whatever the mode;
+	// "$CERTDIR" is a fresh --cert-dir with an etcd CA (etcd/ca.crt).
 	with []string
 	// check, if set, proves that the flag acts: it looks at the completed
 	// options, or at a configuration built from them, in a mode where the
@@ -169,27 +170,27 @@ var flagTable = map[string]flagCase{
 			t.Errorf("embedded etcd config %+v: want 1h of retention", o.embeddedEtcd)
 		}
 	}},
-	"embedded-etcd-initial-cluster": {modes: both, value: "a=https://127.0.0.1:2380", with: []string{"--embedded-etcd-name=a", "--embedded-etcd-peer-url=https://127.0.0.1:2380"}, check: func(t *testing.T, o *WardleServerOptions) {
+	"embedded-etcd-initial-cluster": {modes: both, value: "a=https://127.0.0.1:2380", with: []string{"--cert-dir=$CERTDIR", "--embedded-etcd-name=a", "--embedded-etcd-peer-url=https://127.0.0.1:2380"}, check: func(t *testing.T, o *WardleServerOptions) {
 		if o.embeddedEtcd == nil || o.embeddedEtcd.Cluster == nil || len(o.embeddedEtcd.Cluster.Members) != 1 {
 			t.Errorf("embedded etcd config %+v: want a cluster of one", o.embeddedEtcd)
 		}
 	}},
-	"embedded-etcd-name": {modes: both, value: "b", with: []string{"--embedded-etcd-initial-cluster=b=https://127.0.0.1:2380", "--embedded-etcd-peer-url=https://127.0.0.1:2380"}, check: func(t *testing.T, o *WardleServerOptions) {
+	"embedded-etcd-name": {modes: both, value: "b", with: []string{"--cert-dir=$CERTDIR", "--embedded-etcd-initial-cluster=b=https://127.0.0.1:2380", "--embedded-etcd-peer-url=https://127.0.0.1:2380"}, check: func(t *testing.T, o *WardleServerOptions) {
 		if o.embeddedEtcd == nil || o.embeddedEtcd.Cluster == nil || o.embeddedEtcd.Cluster.Self.Name != "b" {
 			t.Errorf("embedded etcd config %+v: want member b", o.embeddedEtcd)
 		}
 	}},
-	"embedded-etcd-peer-url": {modes: both, value: "https://127.0.0.1:2381", with: []string{"--embedded-etcd-initial-cluster=a=https://127.0.0.1:2381", "--embedded-etcd-name=a"}, check: func(t *testing.T, o *WardleServerOptions) {
+	"embedded-etcd-peer-url": {modes: both, value: "https://127.0.0.1:2381", with: []string{"--cert-dir=$CERTDIR", "--embedded-etcd-initial-cluster=a=https://127.0.0.1:2381", "--embedded-etcd-name=a"}, check: func(t *testing.T, o *WardleServerOptions) {
 		if o.embeddedEtcd == nil || o.embeddedEtcd.Cluster == nil || o.embeddedEtcd.Cluster.Self.PeerURL.Port() != "2381" {
 			t.Errorf("embedded etcd config %+v: want peer port 2381", o.embeddedEtcd)
 		}
 	}},
-	"embedded-etcd-listen-peer-address": {modes: both, value: "127.0.0.1:2390", with: []string{"--embedded-etcd-initial-cluster=a=https://127.0.0.1:2380", "--embedded-etcd-name=a", "--embedded-etcd-peer-url=https://127.0.0.1:2380"}, check: func(t *testing.T, o *WardleServerOptions) {
+	"embedded-etcd-listen-peer-address": {modes: both, value: "127.0.0.1:2390", with: []string{"--cert-dir=$CERTDIR", "--embedded-etcd-initial-cluster=a=https://127.0.0.1:2380", "--embedded-etcd-name=a", "--embedded-etcd-peer-url=https://127.0.0.1:2380"}, check: func(t *testing.T, o *WardleServerOptions) {
 		if o.embeddedEtcd == nil || o.embeddedEtcd.Cluster == nil || o.embeddedEtcd.Cluster.ListenPeer != "127.0.0.1:2390" {
 			t.Errorf("embedded etcd config %+v: want to listen for peers on 127.0.0.1:2390", o.embeddedEtcd)
 		}
 	}},
-	"embedded-etcd-cluster-client-port": {modes: both, value: "12379", with: []string{"--embedded-etcd-initial-cluster=a=https://127.0.0.1:2380", "--embedded-etcd-name=a", "--embedded-etcd-peer-url=https://127.0.0.1:2380"}, check: func(t *testing.T, o *WardleServerOptions) {
+	"embedded-etcd-cluster-client-port": {modes: both, value: "12379", with: []string{"--cert-dir=$CERTDIR", "--embedded-etcd-initial-cluster=a=https://127.0.0.1:2380", "--embedded-etcd-name=a", "--embedded-etcd-peer-url=https://127.0.0.1:2380"}, check: func(t *testing.T, o *WardleServerOptions) {
 		if o.embeddedEtcd == nil || o.embeddedEtcd.Cluster == nil || o.embeddedEtcd.Cluster.ClientPort != 12379 {
 			t.Errorf("embedded etcd config %+v: want cluster client port 12379", o.embeddedEtcd)
 		}
@@ -451,7 +452,21 @@ func TestEveryFlagActsOrIsRefused(t *testing.T) {
 			t.Run(name+"/"+run.name, func(t *testing.T) {
 				tmp := t.TempDir()
 				args := append([]string{"--data-dir=" + tmp}, run.args...)
-				args = append(args, tc.with...)
+				for _, arg := range tc.with {
+					if strings.Contains(arg, "$CERTDIR") {
+						// A cert dir with an etcd CA that replicas share
+						// (Complete only looks for it).
+						dir := t.TempDir()
+						if err := os.MkdirAll(filepath.Join(dir, "etcd"), 0o700); err != nil {
+							t.Fatal(err)
+						}
+						if err := os.WriteFile(filepath.Join(dir, "etcd", "ca.crt"), nil, 0o600); err != nil {
+							t.Fatal(err)
+						}
+						arg = strings.ReplaceAll(arg, "$CERTDIR", dir)
+					}
+					args = append(args, arg)
+				}
 				value := strings.ReplaceAll(tc.value, "$TMP", t.TempDir())
 				if strings.Contains(value, "$FILE") {
 					file := filepath.Join(t.TempDir(), "file")

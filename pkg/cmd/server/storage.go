@@ -51,6 +51,11 @@ func (o *WardleServerOptions) completeStorage() error {
 		return err
 	}
 	cfg.CADir = o.sharedEtcdCADir()
+	if cfg.Cluster != nil && cfg.CADir == "" {
+		// Each replica would make an etcd CA of its own, and the members
+		// would refuse one another's certificates.
+		return fmt.Errorf("--embedded-etcd-initial-cluster needs the etcd CA every replica shares: --cert-dir naming a dir with etcd/ca.crt and etcd/ca.key (wardle-apiserver pki create makes one)")
+	}
 	o.embeddedEtcd = cfg
 	transport := &etcd.StorageConfig.Transport
 	transport.ServerList = []string{cfg.ClientURL.String()}
