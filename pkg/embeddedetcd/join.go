@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"go.etcd.io/etcd/api/v3/etcdserverpb"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	"go.etcd.io/etcd/client/pkg/v3/fileutil"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
@@ -46,8 +47,12 @@ import (
 // being founded: it starts as a founder, and etcd forms the cluster once a
 // quorum of founders runs.
 
-// memberQuestionTimeout bounds each question to another member.
-const memberQuestionTimeout = 3 * time.Second
+// memberQuestionTimeout bounds each question to another member, and
+// joinTimeout the whole replacement of this member's entry.
+const (
+	memberQuestionTimeout = 3 * time.Second
+	joinTimeout           = time.Minute
+)
 
 // joinIfReplaced prepares cfg, the configuration of a member of a cluster
 // as founder, for a member whose data dir is empty while the cluster
@@ -68,7 +73,7 @@ func (c *Config) joinIfReplaced(ctx context.Context, cfg *embed.Config) error {
 	}
 	defer client.Close() //nolint:errcheck // nothing to do about it
 
-	ctx, cancel := context.WithTimeout(ctx, 4*memberQuestionTimeout)
+	ctx, cancel := context.WithTimeout(ctx, joinTimeout)
 	defer cancel()
 	self := cl.Self.PeerURL.String()
 	for _, m := range members {
@@ -79,7 +84,7 @@ func (c *Config) joinIfReplaced(ctx context.Context, cfg *embed.Config) error {
 			klog.InfoS("Removed this member's lost entry from the embedded etcd cluster", "member", cl.Self.Name, "id", fmt.Sprintf("%x", m.ID))
 		}
 	}
-	added, err := client.MemberAdd(ctx, []string{self})
+	added, err := addMember(ctx, client, self)
 	if err != nil {
 		return fmt.Errorf("adding this member to the embedded etcd cluster again: %w", err)
 	}
@@ -98,6 +103,25 @@ func (c *Config) joinIfReplaced(ctx context.Context, cfg *embed.Config) error {
 	klog.InfoS("Joining the existing embedded etcd cluster with an empty data dir: its members send this one their data",
 		"member", cl.Self.Name, "id", fmt.Sprintf("%x", added.Member.ID), "cluster", cfg.InitialCluster)
 	return nil
+}
+
+// addMember adds peerURL to the cluster as a voting member. etcd refuses
+// ("unhealthy cluster") while its leader has not been connected to a
+// quorum for a few seconds, as right after another member came back or
+// left: it is asked again until ctx ends.
+func addMember(ctx context.Context, client *clientv3.Client, peerURL string) (*clientv3.MemberAddResponse, error) {
+	for {
+		added, err := client.MemberAdd(ctx, []string{peerURL})
+		if !errors.Is(err, rpctypes.ErrUnhealthy) {
+			return added, err
+		}
+		klog.InfoS("The embedded etcd cluster is not ready to add a member yet; asking again", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // liveMembers asks the other founding members, at their client ports, for

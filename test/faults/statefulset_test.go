@@ -136,7 +136,7 @@ func TestStatefulSetAsProcesses(t *testing.T) {
 	for _, r := range replicas {
 		expectNoneLost(t, r.server, loads...)
 	}
-	expectOneCluster(t, replicas)
+	expectOneCluster(t, replicas, filepath.Join(dir, "standalone", "pki"))
 }
 
 // renderStatefulSet copies artifacts/standalone into dir, makes its PKI
@@ -304,10 +304,10 @@ func (r *replica) waitReady(t *testing.T) {
 // expectOneCluster checks that the members form one cluster of three,
 // under the replicas' names, and that their data agree (HashKV at one
 // revision), asking each member at its client port with a replica's etcd
-// client certificate.
-func expectOneCluster(t *testing.T, replicas []*replica) {
+// client certificate; pki is the cert dir the replicas share.
+func expectOneCluster(t *testing.T, replicas []*replica, pki string) {
 	t.Helper()
-	config := &embeddedetcd.Config{PKIDir: filepath.Join(replicas[0].dataDir, "pki", "etcd")}
+	config := &embeddedetcd.Config{PKIDir: filepath.Join(replicas[0].dataDir, "pki", "etcd"), CADir: filepath.Join(pki, "etcd")}
 	tlsConfig, err := config.ClientTLSConfig()
 	if err != nil {
 		t.Fatal(err)
