@@ -77,6 +77,13 @@ type Config struct {
 	// compacts itself: a duration (periodic; a bare number is hours) or a
 	// number of revisions. "0" or empty leaves etcd's own compaction off.
 	AutoCompactionRetention string
+	// EndpointFile, if set, is where Run writes ClientURL once etcd
+	// serves, for tools on this host (wardle-apiserver snapshot save);
+	// Close removes it. See endpoint.go.
+	EndpointFile string
+	// Snapshots schedules snapshots while etcd runs; a zero Interval
+	// takes none. See snapshot_schedule.go.
+	Snapshots SnapshotConfig
 }
 
 // NewConfig returns a Config for dataDir, with its certificates in pkiDir,
@@ -155,6 +162,8 @@ type Server struct {
 	etcd    *embed.Etcd
 	closing *atomic.Bool
 	ready   chan struct{}
+	// stopSnapshots stops the scheduled snapshots, if any, and waits.
+	stopSnapshots func()
 }
 
 // New returns the embedded etcd of c, not started: Run starts it.
@@ -187,7 +196,7 @@ func (c *Config) EnsureCertificates() error {
 // disk: the certificates it names are made by EnsureCertificates.
 func (c *Config) embedConfig(logger *zap.Logger) (*embed.Config, error) {
 	cfg := embed.NewConfig()
-	cfg.Name = "wardle"
+	cfg.Name = DefaultMemberName()
 	cfg.Dir = c.DataDir
 	cfg.ListenClientUrls = []url.URL{c.ClientURL}
 	cfg.AdvertiseClientUrls = []url.URL{c.ClientURL}
@@ -261,6 +270,10 @@ func (s *Server) Run(ctx context.Context) error {
 	select {
 	case <-e.Server.ReadyNotify():
 		s.etcd = e
+		if err := s.startBackups(); err != nil {
+			s.Close()
+			return err
+		}
 		close(s.ready)
 		return nil
 	case err := <-e.Err():
@@ -296,5 +309,6 @@ func (s *Server) Close() {
 	if s.closing.Swap(true) || s.etcd == nil {
 		return
 	}
+	s.stopBackups()
 	s.etcd.Close()
 }
