@@ -21,10 +21,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/etcdutl/v3/snapshot"
@@ -96,6 +98,9 @@ func saveTemporary(ctx context.Context, cfg clientv3.Config, dir, pattern string
 			_ = os.Remove(tmp)
 		}
 	}()
+	if err := checkAnswers(ctx, cfg); err != nil {
+		return "", nil, err
+	}
 	// Save streams into <tmp>.part, which it removes whatever happens,
 	// fsyncs it and renames it to tmp. Its errors say all; its logs would
 	// repeat them.
@@ -107,6 +112,35 @@ func saveTemporary(ctx context.Context, cfg clientv3.Config, dir, pattern string
 		return "", nil, fmt.Errorf("the snapshot etcd sent does not check: %w", err)
 	}
 	return tmp, info, nil
+}
+
+// ErrNoAnswer says that no etcd member answered at the endpoint.
+var ErrNoAnswer = errors.New("no etcd member answered")
+
+// defaultAnswerTimeout bounds checkAnswers when cfg has no DialTimeout.
+const defaultAnswerTimeout = 5 * time.Second
+
+// checkAnswers asks the member of cfg for its status, within cfg's dial
+// timeout. etcdutl's Save waits for a connection for as long as its
+// context lets it, and the stream it then reads may rightly take minutes:
+// without this, a URL nobody serves (the endpoint file a killed server
+// left behind) would hang a save for ever.
+func checkAnswers(ctx context.Context, cfg clientv3.Config) error {
+	timeout := cfg.DialTimeout
+	if timeout <= 0 {
+		timeout = defaultAnswerTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	client, err := clientv3.New(cfg)
+	if err != nil {
+		return fmt.Errorf("%w at %v: %w", ErrNoAnswer, cfg.Endpoints, err)
+	}
+	defer client.Close()
+	if _, err := client.Status(ctx, cfg.Endpoints[0]); err != nil {
+		return fmt.Errorf("%w at %s within %v: %w", ErrNoAnswer, cfg.Endpoints[0], timeout, err)
+	}
+	return nil
 }
 
 // renameDurably renames from to to and syncs their directory, so that the

@@ -290,9 +290,10 @@ func TestSnapshotSaveAndRestoreUnderLoad(t *testing.T) {
 	}
 }
 
-// TestSnapshotRefusals: save with no server on the data dir, and restore
-// of a truncated file, a bit-flipped file, and into a data dir that is not
-// empty, are refused with a message, and write nothing.
+// TestSnapshotRefusals: save with no server on the data dir or from a
+// killed one, and restore of a truncated file, a bit-flipped file, and into
+// a data dir that is not empty, are refused with a message, and write
+// nothing.
 func TestSnapshotRefusals(t *testing.T) {
 	t.Parallel()
 	noServer := t.TempDir()
@@ -361,6 +362,25 @@ func TestSnapshotRefusals(t *testing.T) {
 			}
 		}
 	})
+
+	// A server that was killed leaves its endpoint file behind: a save
+	// fails within its dial timeout, saying so, instead of waiting.
+	t.Run("killed server", func(t *testing.T) {
+		s.kill()
+		late := filepath.Join(t.TempDir(), "late.db")
+		start := time.Now()
+		r := snapshotCommand(t, "save", late, "--data-dir="+s.dataDir)
+		if r.ExitCode == 0 {
+			t.Errorf("save from a killed server: %s", r)
+		}
+		assertContains(t, "save from a killed server", r.Stderr, "no etcd member answered at ", filepath.Join(s.dataDir, "etcd-endpoint"), "is the server running?")
+		if took := time.Since(start); took > 20*time.Second {
+			t.Errorf("save from a killed server took %v", took)
+		}
+		if entries, _ := os.ReadDir(filepath.Dir(late)); len(entries) > 0 {
+			t.Errorf("a failed save left %v", entries)
+		}
+	})
 }
 
 // TestScheduledSnapshots runs a server that takes a snapshot every second
@@ -391,20 +411,36 @@ func TestScheduledSnapshots(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Between two snapshots the directory holds the retention and the
+	// other files. While one is taken it also holds its temporary file,
+	// and for a moment after, one more than the retention: look until the
+	// directory is between two snapshots.
 	var snapshots, rest []string
-	for _, e := range entries {
-		if scheduledName.MatchString(e.Name()) {
-			snapshots = append(snapshots, e.Name())
-		} else {
-			rest = append(rest, e.Name())
+	deadline = time.Now().Add(pollTimeout)
+	for {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if len(snapshots) != 2 {
-		t.Fatalf("%d scheduled snapshots in %s, want 2: %v", len(snapshots), dir, entries)
+		snapshots, rest = nil, nil
+		saving := false
+		for _, e := range entries {
+			switch name := e.Name(); {
+			case scheduledName.MatchString(name):
+				snapshots = append(snapshots, name)
+			case strings.HasPrefix(name, ".snapshot-"):
+				saving = true
+			default:
+				rest = append(rest, name)
+			}
+		}
+		if !saving && len(snapshots) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never held exactly 2 scheduled snapshots (and no snapshot in progress) within %v: %v", dir, pollTimeout, entries)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	if !slices.Equal(rest, others) {
 		t.Errorf("the files of other names in %s: %v, want %v untouched", dir, rest, others)
@@ -452,6 +488,18 @@ func TestScheduledSnapshots(t *testing.T) {
 		t.Errorf("wardle_embedded_etcd_snapshot_failures_total: %v (present %v), want 0", failures, ok)
 	}
 
-	// A scheduled snapshot restores as a saved one does.
+	// A scheduled snapshot restores as a saved one does: the newest once
+	// the server, which prunes them, has stopped.
+	s.Stop()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newest = ""
+	for _, e := range entries {
+		if scheduledName.MatchString(e.Name()) {
+			newest = e.Name()
+		}
+	}
 	restoreSnapshot(t, filepath.Join(dir, newest), filepath.Join(t.TempDir(), "restored"))
 }

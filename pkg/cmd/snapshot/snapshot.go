@@ -22,13 +22,15 @@ limitations under the License.
 package snapshot
 
 import (
-	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+	"google.golang.org/grpc/grpclog"
 
 	"github.com/wardle-example/wardle-apiserver/pkg/embeddedetcd"
 )
@@ -55,7 +57,13 @@ snapshot alone is not.`,
 		// klog, as a server's log line, and prints that of one that did
 		// not as a plain "Error: ..." line, which suits a command a person
 		// types. Nothing here needs the server's feature gates.
-		PersistentPreRunE: func(*cobra.Command, []string) error { return nil },
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			// The server's etcd storage sends gRPC's logs to klog; here
+			// they would repeat, as warnings, every failed connection
+			// that the command reports as its error anyway.
+			grpclog.SetLoggerV2(grpclog.NewLoggerV2(io.Discard, io.Discard, os.Stderr))
+			return nil
+		},
 	}
 	// The server's command prints its own flag sections as its help and
 	// usage; a subcommand would inherit them. cobra's own, for these.
@@ -89,9 +97,9 @@ snapshot holds (every write up to it, none after), its size and its sha256.`,
 			}
 			info, err := embeddedetcd.SaveSnapshot(ctx, cfg, args[0])
 			if err != nil {
-				if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-					return fmt.Errorf("%w: no etcd answered at %s, the URL in %s: a server that was killed leaves the file behind",
-						err, cfg.Endpoints[0], embeddedetcd.EndpointFile(dataDir))
+				if errors.Is(err, embeddedetcd.ErrNoAnswer) && ctx.Err() == nil {
+					return fmt.Errorf("%w (the URL is from %s, which a server that was killed leaves behind: is the server running?)",
+						err, embeddedetcd.EndpointFile(dataDir))
 				}
 				return err
 			}
