@@ -48,8 +48,7 @@ import (
 const DefaultSnapshotRetention = 5
 
 // minSnapshotInterval is the shortest interval: snapshot names carry the
-// time to the second, and one a second is already more than a database
-// of any size can sustain.
+// time to the second, so that two snapshots a second would share names.
 const minSnapshotInterval = time.Second
 
 // The scheduled snapshot flags.
@@ -135,7 +134,7 @@ func (o *Options) completeBackups(c *Config, dataDir string) error {
 		if err := errors.Join(err1, err2); err != nil {
 			return err
 		}
-		if rel, err := filepath.Rel(etcdDir, dir); err == nil && (rel == "." || !strings.HasPrefix(rel, "..")) {
+		if rel, err := filepath.Rel(etcdDir, dir); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			return fmt.Errorf("--%s %s is inside the embedded etcd's data dir %s, which belongs to etcd alone", snapshotDirFlag, c.Snapshots.Dir, c.DataDir)
 		}
 	}
