@@ -102,9 +102,8 @@ func Restore(c RestoreConfig) (*SnapshotInfo, error) {
 	// No server may start on the data dir while it is being made.
 	lock, err := datadir.Acquire(c.DataDir)
 	if err != nil {
-		if created {
-			_ = os.RemoveAll(c.DataDir)
-		}
+		// A server took the dir since it was found empty: it is the
+		// server's now, and nothing here may be removed.
 		return nil, err
 	}
 	tmp, err := os.MkdirTemp(c.DataDir, ".etcd-restore-*")
@@ -129,11 +128,11 @@ func Restore(c RestoreConfig) (*SnapshotInfo, error) {
 	if err == nil {
 		err = renameDurably(tmp, EtcdDir(c.DataDir))
 	}
+	if err != nil && tmp != "" {
+		_ = os.RemoveAll(tmp)
+	}
 	_ = lock.Release()
 	if err != nil {
-		if tmp != "" {
-			_ = os.RemoveAll(tmp)
-		}
 		if created {
 			_ = os.RemoveAll(c.DataDir)
 		} else {
