@@ -58,10 +58,7 @@ snapshot alone is not.`,
 		// not as a plain "Error: ..." line, which suits a command a person
 		// types. Nothing here needs the server's feature gates.
 		PersistentPreRunE: func(*cobra.Command, []string) error {
-			// The server's etcd storage sends gRPC's logs to klog; here
-			// they would repeat, as warnings, every failed connection
-			// that the command reports as its error anyway.
-			grpclog.SetLoggerV2(grpclog.NewLoggerV2(io.Discard, io.Discard, os.Stderr))
+			quietGRPCLogs()
 			return nil
 		},
 	}
@@ -71,6 +68,15 @@ snapshot alone is not.`,
 	cmd.SetUsageFunc((&cobra.Command{}).UsageFunc())
 	cmd.AddCommand(newSaveCommand(), newRestoreCommand())
 	return cmd
+}
+
+// quietGRPCLogs keeps gRPC's logs to errors. The server's etcd storage
+// sends them to klog; here they would repeat, as warnings, every failed
+// connection that the command reports as its error anyway. gRPC's logger
+// may only be set before gRPC runs, as it has not when the command starts;
+// a test that runs etcd in its own process replaces this.
+var quietGRPCLogs = func() {
+	grpclog.SetLoggerV2(grpclog.NewLoggerV2(io.Discard, io.Discard, os.Stderr))
 }
 
 func newSaveCommand() *cobra.Command {

@@ -61,6 +61,8 @@ func freeURL(t *testing.T) string {
 // data dir, and a member its initial cluster does not name is refused
 // before anything is written.
 func TestRestoreClusterFlags(t *testing.T) {
+	// etcd runs in this process: gRPC's logger may not be set now.
+	quietGRPCLogs = func() {}
 	source, err := embeddedetcd.NewInsecureConfig(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
