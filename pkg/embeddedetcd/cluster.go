@@ -160,14 +160,32 @@ func (o *ClusterOptions) Complete() (*Cluster, error) {
 	if clientPort < 1 || clientPort > 65535 {
 		return nil, fmt.Errorf("--embedded-etcd-cluster-client-port %d is not a port", clientPort)
 	}
-	sum := sha256.Sum256([]byte(o.InitialCluster))
 	return &Cluster{
 		Self:       self,
 		ListenPeer: listen,
 		Members:    members,
 		ClientPort: clientPort,
-		Token:      "wardle-" + hex.EncodeToString(sum[:8]),
+		Token:      clusterToken(members),
 	}, nil
+}
+
+// clusterToken is the initial cluster token of members: derived from their
+// names and peer URLs, so that every replica, and wardle-apiserver snapshot
+// restore given the same --embedded-etcd-initial-cluster, computes the same,
+// and two clusters founded with different members never take each other's
+// peers for their own.
+func clusterToken(members []Member) string {
+	sum := sha256.Sum256([]byte(joinMembers(members)))
+	return "wardle-" + hex.EncodeToString(sum[:8])
+}
+
+// joinMembers writes members as etcd's --initial-cluster flag does.
+func joinMembers(members []Member) string {
+	entries := make([]string, len(members))
+	for i, m := range members {
+		entries[i] = m.Name + "=" + m.PeerURL.String()
+	}
+	return strings.Join(entries, ",")
 }
 
 // ParseInitialCluster reads NAME=URL,... as etcd does, and refuses what a
@@ -238,13 +256,7 @@ func (c *Cluster) listenPeer() url.URL {
 }
 
 // initialCluster is the founding members as etcd's flag writes them.
-func (c *Cluster) initialCluster() string {
-	entries := make([]string, len(c.Members))
-	for i, m := range c.Members {
-		entries[i] = m.Name + "=" + m.PeerURL.String()
-	}
-	return strings.Join(entries, ",")
-}
+func (c *Cluster) initialCluster() string { return joinMembers(c.Members) }
 
 // others are the founding members but this one.
 func (c *Cluster) others() []Member {

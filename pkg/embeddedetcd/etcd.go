@@ -86,6 +86,13 @@ type Config struct {
 	// replicas (cluster.go); nil is a single member of its own. A member
 	// of a cluster needs a PKIDir.
 	Cluster *Cluster
+	// EndpointFile, if set, is where Run writes ClientURL once etcd
+	// serves, for tools on this host (wardle-apiserver snapshot save);
+	// Close removes it. See endpoint.go.
+	EndpointFile string
+	// Snapshots schedules snapshots while etcd runs; a zero Interval
+	// takes none. See snapshot_schedule.go.
+	Snapshots SnapshotConfig
 }
 
 // NewConfig returns a Config for dataDir, with its certificates in pkiDir,
@@ -166,6 +173,8 @@ type Server struct {
 	ready   chan struct{}
 	// stopChores stops the chores (maintenance.go) before etcd closes.
 	stopChores context.CancelFunc
+	// stopSnapshots stops the scheduled snapshots, if any, and waits.
+	stopSnapshots func()
 }
 
 // New returns the embedded etcd of c, not started: Run starts it.
@@ -262,9 +271,6 @@ func (c *Config) embedConfig(logger *zap.Logger) (*embed.Config, error) {
 	return cfg, nil
 }
 
-// DefaultMemberName is the name of a single member of its own.
-func DefaultMemberName() string { return "wardle" }
-
 // Run makes etcd's certificates (when the Config is secure), starts etcd
 // and waits until it serves clients, or fails if ctx ends first. ctx bounds
 // the start only: etcd runs until Close, so that its owner can stop it
@@ -311,6 +317,10 @@ func (s *Server) Run(ctx context.Context) error {
 		select {
 		case <-e.Server.ReadyNotify():
 			s.etcd = e
+			if err := s.startBackups(); err != nil {
+				s.Close()
+				return err
+			}
 			chores, stop := context.WithCancel(context.Background())
 			s.stopChores = stop
 			s.runChores(chores)
@@ -355,6 +365,9 @@ func (s *Server) Close() {
 	if s.closing.Swap(true) || s.etcd == nil {
 		return
 	}
-	s.stopChores()
+	s.stopBackups()
+	if s.stopChores != nil {
+		s.stopChores()
+	}
 	s.etcd.Close()
 }

@@ -62,6 +62,7 @@ func (o *WardleServerOptions) Flags() cliflag.NamedFlagSets {
 	etcdFlags.Lookup("etcd-healthcheck-timeout").Usage = "How long etcd may go without answering the server's health probe before /healthz fails " +
 		"(/livez never includes etcd)."
 	o.EmbeddedEtcd.AddFlags(fss.FlagSet("embedded etcd"))
+	o.EmbeddedEtcd.AddSnapshotFlags(fss.FlagSet("embedded etcd"))
 	ro.SecureServing.AddFlags(fss.FlagSet("secure serving"))
 	// The library's text says the flag is ignored with --tls-cert-file; here
 	// the dir also holds the CA and the service-account key.

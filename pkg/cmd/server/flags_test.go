@@ -195,6 +195,23 @@ var flagTable = map[string]flagCase{
 			t.Errorf("embedded etcd config %+v: want cluster client port 12379", o.embeddedEtcd)
 		}
 	}},
+	// Scheduled snapshots: the retention and the directory are refused
+	// without an interval (TestSnapshotFlagsNeedInterval).
+	"embedded-etcd-snapshot-interval": {modes: both, value: "3s", check: func(t *testing.T, o *WardleServerOptions) {
+		if o.embeddedEtcd == nil || o.embeddedEtcd.Snapshots.Interval != 3*time.Second || o.embeddedEtcd.Snapshots.Dir != filepath.Join(o.DataDir, "snapshots") {
+			t.Errorf("embedded etcd config %+v: want snapshots every 3s into <data-dir>/snapshots", o.embeddedEtcd)
+		}
+	}},
+	"embedded-etcd-snapshot-retention": {modes: both, value: "2", with: []string{"--embedded-etcd-snapshot-interval=1h"}, check: func(t *testing.T, o *WardleServerOptions) {
+		if o.embeddedEtcd == nil || o.embeddedEtcd.Snapshots.Retention != 2 {
+			t.Errorf("embedded etcd config %+v: want a retention of 2", o.embeddedEtcd)
+		}
+	}},
+	"embedded-etcd-snapshot-dir": {modes: both, value: "$TMP", with: []string{"--embedded-etcd-snapshot-interval=1h"}, check: func(t *testing.T, o *WardleServerOptions) {
+		if o.embeddedEtcd == nil || o.embeddedEtcd.Snapshots.Dir == filepath.Join(o.DataDir, "snapshots") {
+			t.Errorf("embedded etcd config %+v: want the snapshot dir given", o.embeddedEtcd)
+		}
+	}},
 	"etcd-servers-overrides":       {modes: neither, value: "/events#http://127.0.0.1:2380"},
 	"lease-reuse-duration-seconds": {modes: both, value: "30"},
 	"storage-backend":              {modes: both, value: "etcd3"},

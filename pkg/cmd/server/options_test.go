@@ -141,11 +141,13 @@ func TestEtcdCertificateFlagsNeedEtcdServers(t *testing.T) {
 }
 
 func TestEmbeddedEtcdFlagsNeedEmbeddedEtcd(t *testing.T) {
-	flags := []string{"--embedded-etcd-quota-backend-bytes=1073741824", "--embedded-etcd-auto-compaction-mode=periodic", "--embedded-etcd-auto-compaction-retention=1h"}
+	flags := []string{"--embedded-etcd-quota-backend-bytes=1073741824", "--embedded-etcd-auto-compaction-mode=periodic", "--embedded-etcd-auto-compaction-retention=1h",
+		"--embedded-etcd-snapshot-interval=1h", "--embedded-etcd-snapshot-retention=3", "--embedded-etcd-snapshot-dir=/tmp/snapshots"}
 	for _, mode := range [][]string{nil, {"--kubeconfig=/nonexistent/kubeconfig"}} {
 		o := parsedOptions(t, append(append([]string{"--etcd-servers=https://127.0.0.1:2379"}, mode...), flags...)...)
 		err := o.Validate()
-		for _, flag := range []string{"--embedded-etcd-quota-backend-bytes", "--embedded-etcd-auto-compaction-mode", "--embedded-etcd-auto-compaction-retention"} {
+		for _, flag := range []string{"--embedded-etcd-quota-backend-bytes", "--embedded-etcd-auto-compaction-mode", "--embedded-etcd-auto-compaction-retention",
+			"--embedded-etcd-snapshot-interval", "--embedded-etcd-snapshot-retention", "--embedded-etcd-snapshot-dir"} {
 			if err == nil || !strings.Contains(err.Error(), flag+" has no effect with --etcd-servers") {
 				t.Errorf("%s with --etcd-servers %v: want an error naming it, got %v", flag, mode, err)
 			}
