@@ -55,6 +55,7 @@ type replica struct {
 	dataDir string
 	args    []string
 	process *localcluster.Process
+	started time.Time
 	server  *server
 }
 
@@ -133,10 +134,77 @@ func TestStatefulSetAsProcesses(t *testing.T) {
 		t.Errorf("%s did not rejoin the cluster as a replaced member:\n%s", wiped.name, log)
 	}
 
+	pki := filepath.Join(dir, "standalone", "pki")
 	for _, r := range replicas {
 		expectNoneLost(t, r.server, loads...)
+		logUsage(t, r)
 	}
-	expectOneCluster(t, replicas, filepath.Join(dir, "standalone", "pki"))
+	expectOneCluster(t, replicas, pki)
+
+	restoreCluster(t, replicas, pki)
+}
+
+// restoreCluster saves a snapshot through replicas[0], writes one more
+// Flunder, stops every replica, restores the snapshot into a new data dir
+// for each with the member flags of its own arguments (snapshot restore
+// takes the server's), and starts them: they form one cluster of three
+// again, holding what the snapshot held and not the later write, and take
+// writes.
+func restoreCluster(t *testing.T, replicas []*replica, pki string) {
+	t.Helper()
+	ctx := t.Context()
+	if r := replicas[0].server.create(ctx, "before-snapshot"); r.code != http.StatusCreated {
+		t.Fatalf("create before the snapshot: %d %.300s", r.code, r.body)
+	}
+	file := filepath.Join(t.TempDir(), "cluster.db")
+	out, err := exec.Command(wardleBinary, "snapshot", "save", file, "--data-dir", replicas[0].dataDir, "--cert-dir", pki).CombinedOutput()
+	if err != nil {
+		t.Fatalf("snapshot save through %s: %v\n%s", replicas[0].name, err, out)
+	}
+	t.Logf("%s", bytes.TrimSpace(out))
+	if r := replicas[1].server.create(ctx, "after-snapshot"); r.code != http.StatusCreated {
+		t.Fatalf("create after the snapshot: %d %.300s", r.code, r.body)
+	}
+
+	for _, r := range replicas {
+		if err := r.process.Stop(); err != nil {
+			t.Error(err)
+		}
+	}
+	started := time.Now()
+	for _, r := range replicas {
+		if err := os.Rename(r.dataDir, r.dataDir+"-before-restore"); err != nil {
+			t.Fatal(err)
+		}
+		args := []string{"snapshot", "restore", file, "--data-dir", r.dataDir}
+		for _, arg := range r.args {
+			for _, flag := range []string{"--embedded-etcd-name=", "--embedded-etcd-peer-url=", "--embedded-etcd-initial-cluster="} {
+				if strings.HasPrefix(arg, flag) {
+					args = append(args, arg)
+				}
+			}
+		}
+		if out, err := exec.Command(wardleBinary, args...).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	for _, r := range replicas {
+		r.start(t)
+	}
+	for _, r := range replicas {
+		r.waitReady(t)
+	}
+	t.Logf("restored the snapshot into three new data dirs; every replica was ready %v after the first restore began", time.Since(started).Round(time.Millisecond))
+	for _, r := range replicas {
+		names := r.server.names(t)
+		if !names["before-snapshot"] || names["after-snapshot"] {
+			t.Errorf("%s after the restore: before-snapshot there %v, after-snapshot there %v; want only the first", r.name, names["before-snapshot"], names["after-snapshot"])
+		}
+	}
+	if r := replicas[2].server.create(ctx, "after-restore"); r.code != http.StatusCreated {
+		t.Errorf("create after the restore: %d %.300s", r.code, r.body)
+	}
+	expectOneCluster(t, replicas, pki)
 }
 
 // renderStatefulSet copies artifacts/standalone into dir, makes its PKI
@@ -182,14 +250,15 @@ func renderStatefulSet(t *testing.T, dir string) []*replica {
 		t.Fatalf("the rendered StatefulSet is not one container, three replicas: %+v", sts.Spec)
 	}
 	container := sts.Spec.Template.Spec.Containers[0]
-	// The Secret's files, where the pods mount them, read-only.
+	// The Secret's files, where the pods mount them, read-only: 0400 and
+	// the group's read, which the kubelet adds for the pod's fsGroup.
 	mounts := map[string]string{}
 	for _, m := range container.VolumeMounts {
 		mounts[m.Name] = m.MountPath
 	}
 	if err := filepath.WalkDir(pki, func(path string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
-			err = os.Chmod(path, 0o400)
+			err = os.Chmod(path, 0o440)
 		}
 		return err
 	}); err != nil {
@@ -198,7 +267,8 @@ func renderStatefulSet(t *testing.T, dir string) []*replica {
 
 	var replicas []*replica
 	for i := range int(*sts.Spec.Replicas) {
-		r := &replica{name: fmt.Sprintf("%s-%d", sts.Name, i), ip: ip(i), dataDir: filepath.Join(dir, fmt.Sprintf("data-%d", i))}
+		r := &replica{name: fmt.Sprintf("%s-%d", sts.Name, i), ip: ip(i)}
+		volume := filepath.Join(dir, fmt.Sprintf("volume-%d", i))
 		env := map[string]string{}
 		for _, e := range container.Env {
 			env[e.Name] = fieldOf(t, e, r, sts.Namespace)
@@ -212,8 +282,14 @@ func renderStatefulSet(t *testing.T, dir string) []*replica {
 			}
 			arg = strings.ReplaceAll(arg, "=0.0.0.0", "="+r.ip)
 			arg = strings.ReplaceAll(arg, "="+mounts["pki"], "="+pki)
-			arg = strings.ReplaceAll(arg, "="+mounts["data"], "="+r.dataDir)
+			arg = strings.ReplaceAll(arg, "="+mounts["data"], "="+volume)
+			if dataDir, ok := strings.CutPrefix(arg, "--data-dir="); ok {
+				r.dataDir = dataDir
+			}
 			r.args = append(r.args, arg)
+		}
+		if !strings.HasPrefix(r.dataDir, volume) {
+			t.Fatalf("%s's --data-dir %q is not on its volume", r.name, r.dataDir)
 		}
 		replicas = append(replicas, r)
 	}
@@ -250,14 +326,15 @@ func expandEnv(arg string, env map[string]string) string {
 // service-account token (automountServiceAccountToken: false).
 func (r *replica) start(t *testing.T) {
 	t.Helper()
-	if err := os.MkdirAll(r.dataDir, 0o700); err != nil {
+	// The pod's volume; the server makes its data dir on it.
+	if err := os.MkdirAll(filepath.Dir(r.dataDir), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	p, err := localcluster.StartProcess(r.name, filepath.Dir(r.dataDir), wardleBinary, r.args...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.process = p
+	r.process, r.started = p, time.Now()
 	t.Cleanup(p.Kill)
 }
 
@@ -384,4 +461,40 @@ func expectOneCluster(t *testing.T, replicas []*replica, pki string) {
 			t.Errorf("a client with %s changed nothing but was let in: the member list is open to it", what)
 		}
 	}
+}
+
+// logUsage logs what r's process used so far: its CPU time, and its memory
+// now and at its peak, the figures the StatefulSet's requests are set from.
+func logUsage(t *testing.T, r *replica) {
+	t.Helper()
+	pid := r.process.Pid()
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Logf("%s's usage: %v", r.name, err)
+		return
+	}
+	var rss, peak string
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			rss = strings.TrimSpace(v)
+		}
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			peak = strings.TrimSpace(v)
+		}
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Logf("%s's usage: %v", r.name, err)
+		return
+	}
+	// Fields after the command's closing parenthesis: utime and stime are
+	// the 12th and 13th, in clock ticks (100 a second on Linux).
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	var ticks int64
+	for _, f := range fields[11:13] {
+		var n int64
+		_, _ = fmt.Sscan(f, &n)
+		ticks += n
+	}
+	t.Logf("%s: CPU %.1fs over %v of life, memory %s now, %s at its peak", r.name, float64(ticks)/100, time.Since(r.started).Round(time.Second), rss, peak)
 }
