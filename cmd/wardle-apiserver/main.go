@@ -25,10 +25,13 @@ import (
 	"k8s.io/component-base/cli"
 
 	"github.com/wardle-example/wardle-apiserver/pkg/cmd/server"
+	"github.com/wardle-example/wardle-apiserver/pkg/cmd/snapshot"
 )
 
 func main() {
 	ctx := genericapiserver.SetupSignalContext()
 	options := server.NewWardleServerOptions(os.Stdout, os.Stderr)
-	os.Exit(cli.Run(server.NewCommandStartWardleServer(ctx, options)))
+	cmd := server.NewCommandStartWardleServer(ctx, options)
+	cmd.AddCommand(snapshot.NewCommand())
+	os.Exit(cli.Run(cmd))
 }

@@ -48,7 +48,7 @@ const (
 
 // CAFile is etcd's CA certificate, which clients verify etcd's serving
 // certificate with.
-func (c *Config) CAFile() string { return filepath.Join(c.PKIDir, "ca.crt") }
+func (c *Config) CAFile() string { return filepath.Join(c.caDir(), "ca.crt") }
 
 // ClientCertFile and ClientKeyFile are the API server's client certificate
 // for etcd (--etcd-certfile and --etcd-keyfile, as it were).
@@ -65,23 +65,23 @@ func (c *Config) pair(name string) (certFile, keyFile string) {
 	return filepath.Join(c.PKIDir, name+".crt"), filepath.Join(c.PKIDir, name+".key")
 }
 
-// ensureCertificates makes etcd's CA and certificates in PKIDir, or keeps
-// those there that still fit.
+// ensureCertificates makes etcd's CA (unless it is shared, see prepareCA)
+// and certificates in PKIDir, or keeps those there that still fit.
 func (c *Config) ensureCertificates() error {
-	ca, err := pki.LoadOrCreateECDSACA(c.PKIDir, caCommonName)
+	ca, err := c.prepareCA()
 	if err != nil {
-		return fmt.Errorf("preparing the embedded etcd's CA in %s: %w", c.PKIDir, err)
+		return err
 	}
-	loopback := []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
+	ips, dnsNames := c.certificateNames()
 	server, serverKey := c.pair("server")
 	peer, peerKey := c.pair("peer")
 	for _, cert := range []struct {
 		certFile, keyFile string
 		spec              pki.CertSpec
 	}{
-		{server, serverKey, pki.CertSpec{CommonName: serverCommonName, DNSNames: []string{"localhost"}, IPs: loopback,
+		{server, serverKey, pki.CertSpec{CommonName: serverCommonName, DNSNames: dnsNames, IPs: ips,
 			Usages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}},
-		{peer, peerKey, pki.CertSpec{CommonName: peerCommonName, DNSNames: []string{"localhost"}, IPs: loopback,
+		{peer, peerKey, pki.CertSpec{CommonName: peerCommonName, DNSNames: dnsNames, IPs: ips,
 			Usages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}},
 		{c.ClientCertFile(), c.ClientKeyFile(), pki.CertSpec{CommonName: ClientCommonName,
 			Usages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}},
@@ -91,6 +91,22 @@ func (c *Config) ensureCertificates() error {
 		}
 	}
 	return nil
+}
+
+// certificateNames are the names etcd's serving and peer certificates are
+// for: loopback, and for a member of a cluster the host of its peer URL,
+// where the other members dial its peer and client ports.
+func (c *Config) certificateNames() ([]net.IP, []string) {
+	ips, dnsNames := []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}, []string{"localhost"}
+	if c.Cluster != nil {
+		host := c.Cluster.Self.PeerURL.Hostname()
+		if ip := net.ParseIP(host); ip != nil {
+			ips = append(ips, ip)
+		} else {
+			dnsNames = append(dnsNames, host)
+		}
+	}
+	return ips, dnsNames
 }
 
 // configureTLS sets mutual TLS on every

@@ -40,6 +40,7 @@ import (
 	"go.etcd.io/etcd/client/pkg/v3/transport"
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
+	"k8s.io/klog/v2"
 )
 
 // Config says where an embedded etcd keeps its data and certificates and
@@ -53,6 +54,10 @@ type Config struct {
 	// local process can use: for tests and benchmarks only, never for a
 	// server's own etcd.
 	PKIDir string
+	// CADir, when set, holds the CA (ca.crt and ca.key) that signs the
+	// certificates in PKIDir, instead of PKIDir: a CA that several servers'
+	// etcds share, read and never written (see shared_ca.go).
+	CADir string
 	// ClientURL is where the API server reaches etcd (gRPC).
 	ClientURL url.URL
 	// HTTPURL serves etcd's HTTP endpoints (/health, /version, /metrics),
@@ -77,6 +82,17 @@ type Config struct {
 	// compacts itself: a duration (periodic; a bare number is hours) or a
 	// number of revisions. "0" or empty leaves etcd's own compaction off.
 	AutoCompactionRetention string
+	// Cluster, if set, makes this etcd one member of a cluster of
+	// replicas (cluster.go); nil is a single member of its own. A member
+	// of a cluster needs a PKIDir.
+	Cluster *Cluster
+	// EndpointFile, if set, is where Run writes ClientURL once etcd
+	// serves, for tools on this host (wardle-apiserver snapshot save);
+	// Close removes it. See endpoint.go.
+	EndpointFile string
+	// Snapshots schedules snapshots while etcd runs; a zero Interval
+	// takes none. See snapshot_schedule.go.
+	Snapshots SnapshotConfig
 }
 
 // NewConfig returns a Config for dataDir, with its certificates in pkiDir,
@@ -155,6 +171,10 @@ type Server struct {
 	etcd    *embed.Etcd
 	closing *atomic.Bool
 	ready   chan struct{}
+	// stopChores stops the chores (maintenance.go) before etcd closes.
+	stopChores context.CancelFunc
+	// stopSnapshots stops the scheduled snapshots, if any, and waits.
+	stopSnapshots func()
 }
 
 // New returns the embedded etcd of c, not started: Run starts it.
@@ -172,8 +192,9 @@ func Start(ctx context.Context, c *Config) (*Server, error) {
 	return s, nil
 }
 
-// EnsureCertificates makes etcd's CA and certificates in PKIDir, or keeps
-// the ones there that are still valid. Run calls it; a caller that needs the
+// EnsureCertificates makes etcd's CA (unless CADir names a shared one) and
+// certificates in PKIDir, or keeps the ones there that are still valid.
+// Run calls it; a caller that needs the
 // client certificate before etcd runs (to configure the storage) may call it
 // first. It does nothing for an insecure Config.
 func (c *Config) EnsureCertificates() error {
@@ -187,7 +208,7 @@ func (c *Config) EnsureCertificates() error {
 // disk: the certificates it names are made by EnsureCertificates.
 func (c *Config) embedConfig(logger *zap.Logger) (*embed.Config, error) {
 	cfg := embed.NewConfig()
-	cfg.Name = "wardle"
+	cfg.Name = DefaultMemberName()
 	cfg.Dir = c.DataDir
 	cfg.ListenClientUrls = []url.URL{c.ClientURL}
 	cfg.AdvertiseClientUrls = []url.URL{c.ClientURL}
@@ -211,12 +232,29 @@ func (c *Config) embedConfig(logger *zap.Logger) (*embed.Config, error) {
 			}
 		}
 	}
-	// A single member has no peers whose silence it must wait out: the
-	// election timeout only delays its first election at every start (it
-	// was most of the server's start-up time at etcd's defaults, 100 ms
-	// ticks and 1 s elections). Heartbeats go to nobody, so short ticks cost
-	// nothing.
-	cfg.TickMs, cfg.ElectionMs = 10, 100
+	if cl := c.Cluster; cl != nil {
+		if !c.Secure() {
+			return nil, fmt.Errorf("a member of a cluster needs a PKI dir: peers talk mutual TLS")
+		}
+		// The local API server keeps its loopback port; the other members
+		// reach this one's client API and peer port on the pod network.
+		// etcd's default ticks (100 ms, elections after 1 s) suit a network.
+		cfg.Name = cl.Self.Name
+		cfg.ListenClientUrls = []url.URL{c.ClientURL, cl.listenClient()}
+		cfg.AdvertiseClientUrls = []url.URL{cl.ClientURL(cl.Self)}
+		cfg.ListenPeerUrls = []url.URL{cl.listenPeer()}
+		cfg.AdvertisePeerUrls = []url.URL{cl.Self.PeerURL}
+		cfg.InitialCluster = cl.initialCluster()
+		cfg.InitialClusterToken = cl.Token
+		cfg.ClusterState = embed.ClusterStateFlagNew
+	} else {
+		// A single member has no peers whose silence it must wait out: the
+		// election timeout only delays its first election at every start (it
+		// was most of the server's start-up time at etcd's defaults, 100 ms
+		// ticks and 1 s elections). Heartbeats go to nobody, so short ticks
+		// cost nothing.
+		cfg.TickMs, cfg.ElectionMs = 10, 100
+	}
 	if logger != nil {
 		cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(logger)
 	}
@@ -237,6 +275,12 @@ func (c *Config) embedConfig(logger *zap.Logger) (*embed.Config, error) {
 // and waits until it serves clients, or fails if ctx ends first. ctx bounds
 // the start only: etcd runs until Close, so that its owner can stop it
 // after the API server has drained its requests.
+//
+// A single member fails after a minute. A member of a cluster waits for a
+// quorum as long as ctx lasts, saying so every ten seconds: the other
+// replicas may be starting, or restarting, and a member without a quorum
+// serves nothing, stale or not. One with an empty data dir first asks the
+// live members to replace its old entry (join.go).
 func (s *Server) Run(ctx context.Context) error {
 	c := s.config
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
@@ -253,28 +297,53 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.Cluster != nil {
+		if err := c.joinIfReplaced(ctx, cfg); err != nil {
+			return err
+		}
+	}
 
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
 		return fmt.Errorf("starting the embedded etcd in %s: %w", c.DataDir, err)
 	}
-	select {
-	case <-e.Server.ReadyNotify():
-		s.etcd = e
-		close(s.ready)
-		return nil
-	case err := <-e.Err():
-		s.closing.Store(true)
-		e.Close()
-		return fmt.Errorf("embedded etcd failed while starting: %w", err)
-	case <-ctx.Done():
-		s.closing.Store(true)
-		e.Close()
-		return fmt.Errorf("embedded etcd did not become ready: %w", context.Cause(ctx))
-	case <-time.After(time.Minute):
-		s.closing.Store(true)
-		e.Close()
-		return fmt.Errorf("embedded etcd did not become ready within a minute (data dir %s)", c.DataDir)
+	giveUp := time.After(time.Minute)
+	if c.Cluster != nil {
+		giveUp = nil // wait for a quorum as long as ctx lasts
+	}
+	waiting := time.NewTicker(10 * time.Second)
+	defer waiting.Stop()
+	for {
+		select {
+		case <-e.Server.ReadyNotify():
+			s.etcd = e
+			if err := s.startBackups(); err != nil {
+				s.Close()
+				return err
+			}
+			chores, stop := context.WithCancel(context.Background())
+			s.stopChores = stop
+			s.runChores(chores)
+			close(s.ready)
+			return nil
+		case err := <-e.Err():
+			s.closing.Store(true)
+			e.Close()
+			return fmt.Errorf("embedded etcd failed while starting: %w", err)
+		case <-ctx.Done():
+			s.closing.Store(true)
+			e.Close()
+			return fmt.Errorf("embedded etcd did not become ready: %w", context.Cause(ctx))
+		case <-giveUp:
+			s.closing.Store(true)
+			e.Close()
+			return fmt.Errorf("embedded etcd did not become ready within a minute (data dir %s)", c.DataDir)
+		case <-waiting.C:
+			if cl := c.Cluster; cl != nil {
+				klog.InfoS("The embedded etcd member waits for a quorum of its cluster to serve; the API server starts once it has one",
+					"member", cl.Self.Name, "peers", cl.initialCluster())
+			}
+		}
 	}
 }
 
@@ -295,6 +364,10 @@ func (s *Server) Err() <-chan error {
 func (s *Server) Close() {
 	if s.closing.Swap(true) || s.etcd == nil {
 		return
+	}
+	s.stopBackups()
+	if s.stopChores != nil {
+		s.stopChores()
 	}
 	s.etcd.Close()
 }

@@ -18,7 +18,6 @@ package embeddedetcd
 
 import (
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -40,12 +39,16 @@ type Options struct {
 	AutoCompactionMode string
 	// AutoCompactionRetention: see Config.AutoCompactionRetention.
 	AutoCompactionRetention string
+	// Cluster makes the embedded etcd one member of a cluster of replicas.
+	Cluster ClusterOptions
+	// Snapshots are the scheduled snapshots (AddSnapshotFlags).
+	Snapshots SnapshotOptions
 }
 
 // NewOptions returns the defaults: etcd's 2 GiB quota and no
 // auto-compaction by etcd (the API server compacts, --etcd-compaction-interval).
 func NewOptions() *Options {
-	return &Options{AutoCompactionMode: "periodic", AutoCompactionRetention: "0"}
+	return &Options{AutoCompactionMode: "periodic", AutoCompactionRetention: "0", Snapshots: SnapshotOptions{Retention: DefaultSnapshotRetention}}
 }
 
 // AddFlags adds the --embedded-etcd-* flags.
@@ -59,12 +62,15 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.AutoCompactionRetention, "embedded-etcd-auto-compaction-retention", o.AutoCompactionRetention, ""+
 		"History the embedded etcd keeps when it compacts itself, as --embedded-etcd-auto-compaction-mode says (e.g. 1h, or 10000 revisions). "+
 		"0 leaves etcd's own compaction off: the API server compacts it every --etcd-compaction-interval, as kube-apiserver does.")
+	o.Cluster.AddFlags(fs)
 }
 
-// FlagNames are the names of the flags AddFlags adds.
+// FlagNames are the names of the flags AddFlags and AddSnapshotFlags add.
 func FlagNames() []string {
 	fs := pflag.NewFlagSet("embedded etcd", pflag.ContinueOnError)
-	NewOptions().AddFlags(fs)
+	o := NewOptions()
+	o.AddFlags(fs)
+	o.AddSnapshotFlags(fs)
 	var names []string
 	fs.VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
 	return names
@@ -98,19 +104,27 @@ func (o *Options) Validate() []error {
 	default:
 		errs = append(errs, fmt.Errorf("--embedded-etcd-auto-compaction-mode %q must be periodic or revision", o.AutoCompactionMode))
 	}
-	return errs
+	return append(errs, o.validateSnapshots()...)
 }
 
 // Complete returns the Config of an embedded etcd with its data in
 // <dataDir>/etcd and its certificates in <dataDir>/pki/etcd, on free
-// loopback ports chosen now (see NewConfig), tuned by o.
+// loopback ports chosen now (see NewConfig), tuned by o, that writes its
+// client URL to <dataDir>/etcd-endpoint while it runs and takes the
+// scheduled snapshots of o.Snapshots.
 func (o *Options) Complete(dataDir string) (*Config, error) {
-	c, err := NewConfig(filepath.Join(dataDir, "etcd"), filepath.Join(dataDir, "pki", "etcd"))
+	c, err := NewConfig(EtcdDir(dataDir), PKIDir(dataDir))
 	if err != nil {
 		return nil, err
 	}
 	c.QuotaBackendBytes = o.QuotaBackendBytes
 	c.AutoCompactionMode = o.AutoCompactionMode
 	c.AutoCompactionRetention = o.AutoCompactionRetention
+	if c.Cluster, err = o.Cluster.Complete(); err != nil {
+		return nil, err
+	}
+	if err := o.completeBackups(c, dataDir); err != nil {
+		return nil, err
+	}
 	return c, nil
 }

@@ -19,7 +19,8 @@ limitations under the License.
 // serving certificate and the admin client certificate and which the server
 // trusts as its client CA, and the embedded etcd's own CA (see
 // pkg/embeddedetcd). Certificates are reused across restarts and replaced
-// only when they are about to expire or no longer fit.
+// only when they are about to expire or no longer fit. A PKI that several
+// replicas share is made and read without replacing anything (shared.go).
 package pki
 
 import (
@@ -80,6 +81,19 @@ func loadOrCreateCA(dir, commonName string, generateKey func() (crypto.Signer, e
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
+	ca, err := makeCA(commonName, generateKey)
+	if err != nil {
+		return nil, err
+	}
+	if err := writePair(certFile, keyFile, ca.Cert, ca.Key); err != nil {
+		return nil, err
+	}
+	ca.CertFile = certFile
+	return ca, nil
+}
+
+// makeCA makes a self-signed CA in memory, valid for ten years.
+func makeCA(commonName string, generateKey func() (crypto.Signer, error)) (*CA, error) {
 	key, err := generateKey()
 	if err != nil {
 		return nil, err
@@ -88,10 +102,7 @@ func loadOrCreateCA(dir, commonName string, generateKey func() (crypto.Signer, e
 	if err != nil {
 		return nil, fmt.Errorf("creating CA %q: %w", commonName, err)
 	}
-	if err := writePair(certFile, keyFile, cert, key); err != nil {
-		return nil, err
-	}
-	return &CA{Cert: cert, Key: key, CertFile: certFile}, nil
+	return &CA{Cert: cert, Key: key}, nil
 }
 
 func loadCA(certFile, keyFile string) (*CA, error) {

@@ -22,6 +22,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -207,6 +210,26 @@ spec:
 	t.Run("the deploy overlays pass a server-side dry run", func(t *testing.T) {
 		for _, overlay := range []string{"ha", "single-replica"} {
 			c.kubectl(t, "", "apply", "--dry-run=server", "-k", w.DeployDir+"/overlays/"+overlay)
+		}
+	})
+
+	t.Run("artifacts/standalone and its single overlay pass a server-side dry run", func(t *testing.T) {
+		// As a user deploys it: the PKI from pki create, in the pki component.
+		dir := filepath.Join(t.TempDir(), "standalone")
+		if err := os.CopyFS(dir, os.DirFS(filepath.Join(repoRoot, "artifacts", "standalone"))); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(wardleBinary, "pki", "create", "--cert-dir", filepath.Join(dir, "pki"),
+			"--hosts", "wardle.wardle.svc,localhost", "--server", "https://127.0.0.1:8443").CombinedOutput(); err != nil {
+			t.Fatalf("pki create: %v\n%s", err, out)
+		}
+		for _, kustomization := range []string{dir, filepath.Join(dir, "overlays", "single")} {
+			out := c.kubectl(t, "", "apply", "--dry-run=server", "-k", kustomization)
+			for _, object := range []string{"statefulset.apps/wardle", "service/wardle-peers", "service/wardle ", "secret/wardle-pki-"} {
+				if !strings.Contains(out, object) {
+					t.Errorf("kubectl apply --dry-run=server -k %s does not list %s:\n%s", kustomization, object, out)
+				}
+			}
 		}
 	})
 }

@@ -100,6 +100,13 @@ var errPortInUse = errors.New("a port was already in use")
 // when the test ends.
 func startServer(t testing.TB, dataDir string, extra ...string) *apiServer {
 	t.Helper()
+	return startServerEnv(t, dataDir, nil, extra...)
+}
+
+// startServerEnv is startServer with env added to the server's environment
+// (cleanEnv's, which has no KUBERNETES_* variables of its own).
+func startServerEnv(t testing.TB, dataDir string, env []string, extra ...string) *apiServer {
+	t.Helper()
 	if dataDir == "" {
 		dataDir = t.TempDir()
 	}
@@ -117,7 +124,7 @@ func startServer(t testing.TB, dataDir string, extra ...string) *apiServer {
 			// is off unless a test turns it on (a later --controllers wins).
 			"--controllers=",
 		}, extra...)
-		s, err := launchServer(t, t.TempDir(), dataDir, securePort, insecurePort, args...)
+		s, err := launchServerEnv(t, t.TempDir(), dataDir, securePort, insecurePort, env, args...)
 		if err == nil {
 			return s
 		}
@@ -138,10 +145,17 @@ func startServer(t testing.TB, dataDir string, extra ...string) *apiServer {
 // its clean exit asserted, when the test ends.
 func launchServer(t testing.TB, workDir, dataDir string, securePort, insecurePort int, args ...string) (*apiServer, error) {
 	t.Helper()
+	return launchServerEnv(t, workDir, dataDir, securePort, insecurePort, nil, args...)
+}
+
+// launchServerEnv is launchServer with env added to the server's
+// environment.
+func launchServerEnv(t testing.TB, workDir, dataDir string, securePort, insecurePort int, env []string, args ...string) (*apiServer, error) {
+	t.Helper()
 	if !filepath.IsAbs(dataDir) {
 		dataDir = filepath.Join(workDir, dataDir)
 	}
-	proc, err := localcluster.StartProcessEnv("wardle-apiserver", workDir, cleanEnv("HOME="+workDir), serverBinary, args...)
+	proc, err := localcluster.StartProcessEnv("wardle-apiserver", workDir, cleanEnv(append([]string{"HOME=" + workDir}, env...)...), serverBinary, args...)
 	if err != nil {
 		t.Fatalf("starting %s: %v", serverBinary, err)
 	}

@@ -20,38 +20,16 @@ import (
 	"path/filepath"
 
 	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
-)
 
-const (
-	// adminUser and adminGroup are the identity in admin.kubeconfig: the
-	// group system:masters is allowed everything, as in kube-apiserver.
-	adminUser  = "wardle-admin"
-	adminGroup = "system:masters"
-	// kubeconfigContext names the cluster, user and context in admin.kubeconfig.
-	kubeconfigContext = "wardle"
+	"github.com/wardle-example/wardle-apiserver/pkg/pki"
 )
 
 // writeAdminKubeconfig writes a kubeconfig (mode 0600) that reaches the
 // server at serverURL, verifies it with caPEM (the system roots when caPEM
-// is empty), and authenticates with the admin client certificate.
+// is empty), and authenticates with the admin client certificate: the
+// same one `wardle-apiserver pki create` writes, for another server URL.
 func writeAdminKubeconfig(path, serverURL string, caPEM, certPEM, keyPEM []byte) error {
-	config := clientcmdapi.NewConfig()
-	config.Clusters[kubeconfigContext] = &clientcmdapi.Cluster{
-		Server:                   serverURL,
-		CertificateAuthorityData: caPEM,
-	}
-	config.AuthInfos[kubeconfigContext] = &clientcmdapi.AuthInfo{
-		ClientCertificateData: certPEM,
-		ClientKeyData:         keyPEM,
-	}
-	config.Contexts[kubeconfigContext] = &clientcmdapi.Context{
-		Cluster:   kubeconfigContext,
-		AuthInfo:  kubeconfigContext,
-		Namespace: "default",
-	}
-	config.CurrentContext = kubeconfigContext
-	return clientcmd.WriteToFile(*config, path)
+	return clientcmd.WriteToFile(*pki.AdminKubeconfig(serverURL, caPEM, certPEM, keyPEM), path)
 }
 
 // AdminKubeconfigPath is where a standalone server writes the admin kubeconfig.

@@ -23,6 +23,8 @@ import (
 
 	cliflag "k8s.io/component-base/cli/flag"
 	"k8s.io/component-base/term"
+
+	pkicmd "github.com/wardle-example/wardle-apiserver/pkg/cmd/pki"
 )
 
 // NewCommandStartWardleServer returns the wardle-apiserver command. It runs
@@ -38,7 +40,12 @@ With no flags it runs standalone: an embedded etcd and generated certificates
 in --data-dir, HTTPS on 127.0.0.1:8443, and <data-dir>/admin.kubeconfig for
 kubectl. Given --kubeconfig (or run inside a cluster) it runs as an
 aggregated API server behind kube-apiserver, delegating authentication and
-authorization to it.`,
+authorization to it. --mode=standalone or --mode=aggregated says which,
+whatever the environment.
+
+wardle-apiserver pki create writes the certificates and keys that several
+replicas share to one dir, which each is then given as --cert-dir; see
+wardle-apiserver pki create --help.`,
 		Args: cobra.NoArgs,
 		PersistentPreRunE: func(*cobra.Command, []string) error {
 			// Apply --feature-gates and --emulated-version.
@@ -55,6 +62,9 @@ authorization to it.`,
 		},
 	}
 	cmd.SetContext(ctx)
+	cmd.AddCommand(pkicmd.NewCommand())
+	// Cobra would add a completion command beside pki; it is not offered.
+	cmd.CompletionOptions.DisableDefaultCmd = true
 
 	fss := o.Flags()
 	for _, section := range fss.FlagSets {

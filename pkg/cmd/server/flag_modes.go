@@ -38,12 +38,6 @@ import (
 // client CA, the signing key, priority and fairness) would otherwise look
 // like user choices.
 
-// modeStandalone and modeAggregated name the modes in messages.
-const (
-	modeStandalone = "standalone"
-	modeAggregated = "aggregated"
-)
-
 // Why the flags of a mode do nothing in the other.
 const (
 	whyStandaloneAuth = "with a Kubernetes cluster, kube-apiserver authenticates and authorizes: it sends " +
@@ -88,7 +82,8 @@ func standaloneOnlyFlags() map[string]string {
 }
 
 // flagsWithoutEffect returns an error for every flag the user gave that
-// does nothing in the mode in effect, in flag-name order.
+// does nothing in the mode in effect (the one --mode chose, or auto's
+// choice), in flag-name order.
 func (o *WardleServerOptions) flagsWithoutEffect() []error {
 	if o.flags == nil {
 		return nil

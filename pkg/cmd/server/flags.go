@@ -32,6 +32,13 @@ func (o *WardleServerOptions) Flags() cliflag.NamedFlagSets {
 	var fss cliflag.NamedFlagSets
 
 	fs := fss.FlagSet("wardle")
+	fs.StringVar(&o.Mode, "mode", o.Mode, ""+
+		"How the server runs: 'standalone' (no Kubernetes cluster: it authenticates, authorizes and serves Kubernetes' own APIs itself; "+
+		"it never reads the in-cluster configuration, even in a pod, and refuses the kubeconfig flags), "+
+		"'aggregated' (behind kube-apiserver, to which it delegates authentication and authorization, through --kubeconfig or the in-cluster configuration; "+
+		"it refuses to start when that cluster does not answer), or "+
+		"'auto': aggregated when --kubeconfig, --authentication-kubeconfig or --authorization-kubeconfig is given or the in-cluster configuration exists "+
+		"(in a pod, a mounted service-account token), standalone otherwise.")
 	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, ""+
 		"Directory for the embedded etcd's data and its own CA and certificates in pki/etcd (when no --etcd-servers are given), the generated CA and "+
 		"serving certificate (unless --cert-dir or --tls-cert-file say otherwise) and, in standalone mode, admin.kubeconfig. "+
@@ -55,7 +62,15 @@ func (o *WardleServerOptions) Flags() cliflag.NamedFlagSets {
 	etcdFlags.Lookup("etcd-healthcheck-timeout").Usage = "How long etcd may go without answering the server's health probe before /healthz fails " +
 		"(/livez never includes etcd)."
 	o.EmbeddedEtcd.AddFlags(fss.FlagSet("embedded etcd"))
+	o.EmbeddedEtcd.AddSnapshotFlags(fss.FlagSet("embedded etcd"))
 	ro.SecureServing.AddFlags(fss.FlagSet("secure serving"))
+	// The library's text says the flag is ignored with --tls-cert-file; here
+	// the dir also holds the CA and the service-account key.
+	fss.FlagSet("secure serving").Lookup("cert-dir").Usage = "Directory of the CA (ca.crt, ca.key; in standalone mode also the client CA), " +
+		"the serving certificate (apiserver.crt, apiserver.key; unless --tls-cert-file is given), in standalone mode the service-account key (sa.key) " +
+		"and, when it holds etcd/ca.crt and etcd/ca.key, the CA the embedded etcd issues its certificates from (into <data-dir>/pki/etcd). " +
+		"Default: <data-dir>/pki, which the server fills and renews itself. A dir given here is used as it is: what is missing is made, " +
+		"nothing there is replaced or renewed, so replicas can share one that `wardle-apiserver pki create` made, read-only."
 	ro.Authentication.AddFlags(fss.FlagSet("authentication"))
 	o.StandaloneAuthentication.AddFlags(fss.FlagSet("authentication"))
 	o.ServiceAccounts.AddFlags(fss.FlagSet("authentication"))

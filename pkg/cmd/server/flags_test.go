@@ -59,7 +59,8 @@ type flagCase struct {
 	// value is what the flag is set to; "$TMP" is a fresh directory,
 	// "$FILE" an existing empty file.
 	value string
-	// with are further flags the flag needs to act, whatever the mode.
+	// with are further flags the flag needs to act, whatever the mode;
+	// "$CERTDIR" is a fresh --cert-dir with an etcd CA (etcd/ca.crt).
 	with []string
 	// check, if set, proves that the flag acts: it looks at the completed
 	// options, or at a configuration built from them, in a mode where the
@@ -71,6 +72,13 @@ type flagCase struct {
 // it fails TestEveryFlagActsOrIsRefused.
 var flagTable = map[string]flagCase{
 	// wardle
+	// --mode=standalone and --mode=aggregated are walked below as modes;
+	// auto acts in both, choosing by the kubeconfig flags.
+	"mode": {modes: both, value: "auto", check: func(t *testing.T, o *WardleServerOptions) {
+		if !strings.HasPrefix(o.modeReason, "auto: ") {
+			t.Errorf("--mode=auto: the mode's reason is %q, want auto's", o.modeReason)
+		}
+	}},
 	"controllers": {modes: both, value: "flunder-status", check: func(t *testing.T, o *WardleServerOptions) {
 		if !slices.Equal(o.Controllers, []string{"flunder-status"}) {
 			t.Errorf("controllers = %v", o.Controllers)
@@ -162,6 +170,48 @@ var flagTable = map[string]flagCase{
 			t.Errorf("embedded etcd config %+v: want 1h of retention", o.embeddedEtcd)
 		}
 	}},
+	"embedded-etcd-initial-cluster": {modes: both, value: "a=https://127.0.0.1:2380", with: []string{"--cert-dir=$CERTDIR", "--embedded-etcd-name=a", "--embedded-etcd-peer-url=https://127.0.0.1:2380"}, check: func(t *testing.T, o *WardleServerOptions) {
+		if o.embeddedEtcd == nil || o.embeddedEtcd.Cluster == nil || len(o.embeddedEtcd.Cluster.Members) != 1 {
+			t.Errorf("embedded etcd config %+v: want a cluster of one", o.embeddedEtcd)
+		}
+	}},
+	"embedded-etcd-name": {modes: both, value: "b", with: []string{"--cert-dir=$CERTDIR", "--embedded-etcd-initial-cluster=b=https://127.0.0.1:2380", "--embedded-etcd-peer-url=https://127.0.0.1:2380"}, check: func(t *testing.T, o *WardleServerOptions) {
+		if o.embeddedEtcd == nil || o.embeddedEtcd.Cluster == nil || o.embeddedEtcd.Cluster.Self.Name != "b" {
+			t.Errorf("embedded etcd config %+v: want member b", o.embeddedEtcd)
+		}
+	}},
+	"embedded-etcd-peer-url": {modes: both, value: "https://127.0.0.1:2381", with: []string{"--cert-dir=$CERTDIR", "--embedded-etcd-initial-cluster=a=https://127.0.0.1:2381", "--embedded-etcd-name=a"}, check: func(t *testing.T, o *WardleServerOptions) {
+		if o.embeddedEtcd == nil || o.embeddedEtcd.Cluster == nil || o.embeddedEtcd.Cluster.Self.PeerURL.Port() != "2381" {
+			t.Errorf("embedded etcd config %+v: want peer port 2381", o.embeddedEtcd)
+		}
+	}},
+	"embedded-etcd-listen-peer-address": {modes: both, value: "127.0.0.1:2390", with: []string{"--cert-dir=$CERTDIR", "--embedded-etcd-initial-cluster=a=https://127.0.0.1:2380", "--embedded-etcd-name=a", "--embedded-etcd-peer-url=https://127.0.0.1:2380"}, check: func(t *testing.T, o *WardleServerOptions) {
+		if o.embeddedEtcd == nil || o.embeddedEtcd.Cluster == nil || o.embeddedEtcd.Cluster.ListenPeer != "127.0.0.1:2390" {
+			t.Errorf("embedded etcd config %+v: want to listen for peers on 127.0.0.1:2390", o.embeddedEtcd)
+		}
+	}},
+	"embedded-etcd-cluster-client-port": {modes: both, value: "12379", with: []string{"--cert-dir=$CERTDIR", "--embedded-etcd-initial-cluster=a=https://127.0.0.1:2380", "--embedded-etcd-name=a", "--embedded-etcd-peer-url=https://127.0.0.1:2380"}, check: func(t *testing.T, o *WardleServerOptions) {
+		if o.embeddedEtcd == nil || o.embeddedEtcd.Cluster == nil || o.embeddedEtcd.Cluster.ClientPort != 12379 {
+			t.Errorf("embedded etcd config %+v: want cluster client port 12379", o.embeddedEtcd)
+		}
+	}},
+	// Scheduled snapshots: the retention and the directory are refused
+	// without an interval (TestSnapshotFlagsNeedInterval).
+	"embedded-etcd-snapshot-interval": {modes: both, value: "3s", check: func(t *testing.T, o *WardleServerOptions) {
+		if o.embeddedEtcd == nil || o.embeddedEtcd.Snapshots.Interval != 3*time.Second || o.embeddedEtcd.Snapshots.Dir != filepath.Join(o.DataDir, "snapshots") {
+			t.Errorf("embedded etcd config %+v: want snapshots every 3s into <data-dir>/snapshots", o.embeddedEtcd)
+		}
+	}},
+	"embedded-etcd-snapshot-retention": {modes: both, value: "2", with: []string{"--embedded-etcd-snapshot-interval=1h"}, check: func(t *testing.T, o *WardleServerOptions) {
+		if o.embeddedEtcd == nil || o.embeddedEtcd.Snapshots.Retention != 2 {
+			t.Errorf("embedded etcd config %+v: want a retention of 2", o.embeddedEtcd)
+		}
+	}},
+	"embedded-etcd-snapshot-dir": {modes: both, value: "$TMP", with: []string{"--embedded-etcd-snapshot-interval=1h"}, check: func(t *testing.T, o *WardleServerOptions) {
+		if o.embeddedEtcd == nil || o.embeddedEtcd.Snapshots.Dir == filepath.Join(o.DataDir, "snapshots") {
+			t.Errorf("embedded etcd config %+v: want the snapshot dir given", o.embeddedEtcd)
+		}
+	}},
 	"etcd-servers-overrides":       {modes: neither, value: "/events#http://127.0.0.1:2380"},
 	"lease-reuse-duration-seconds": {modes: both, value: "30"},
 	"storage-backend":              {modes: both, value: "etcd3"},
@@ -176,8 +226,12 @@ var flagTable = map[string]flagCase{
 	"watch-cache-sizes":        {modes: both, value: "flunders.wardle.example.com#0"},
 
 	// secure serving
-	"bind-address":                     {modes: both, value: "127.0.0.1"},
-	"cert-dir":                         {modes: both, value: "$TMP"},
+	"bind-address": {modes: both, value: "127.0.0.1"},
+	"cert-dir": {modes: both, value: "$TMP", check: func(t *testing.T, o *WardleServerOptions) {
+		if !o.certDirGiven || o.RecommendedOptions.SecureServing.ServerCert.CertDirectory == filepath.Join(o.DataDir, "pki") {
+			t.Errorf("cert dir %q (given %v): want the flag's, used as given", o.RecommendedOptions.SecureServing.ServerCert.CertDirectory, o.certDirGiven)
+		}
+	}},
 	"disable-http2-serving":            {modes: both, value: "true"},
 	"http2-max-streams-per-connection": {modes: both, value: "500"},
 	"permit-address-sharing":           {modes: both, value: "true"},
@@ -363,13 +417,28 @@ func (m flagModes) acts(mode string) bool {
 	return false
 }
 
+// modeRun is one way TestEveryFlagActsOrIsRefused runs the server: the
+// mode, and the flags that select it.
+type modeRun struct {
+	name, mode string
+	args       []string
+}
+
+// modeRuns are each mode as --mode=auto chooses it and as --mode says it.
+var modeRuns = []modeRun{
+	{"standalone", modeStandalone, nil},
+	{"aggregated", modeAggregated, []string{"--kubeconfig=/nonexistent/kubeconfig"}},
+	{"mode-standalone", modeStandalone, []string{"--mode=standalone"}},
+	{"mode-aggregated", modeAggregated, []string{"--mode=aggregated", "--kubeconfig=/nonexistent/kubeconfig"}},
+}
+
 // TestEveryFlagActsOrIsRefused walks every flag of the wardle-apiserver
-// command and, in standalone and in aggregated mode, sets it as the
-// command would parse it, then runs Complete and Validate as the command
-// does before it starts anything. A flag that acts in the mode must
-// validate (and, where the table says how, change the options or the
-// configuration); any other flag must be refused with an error naming the
-// flag and the mode.
+// command and, in standalone and in aggregated mode, each chosen by
+// --mode=auto and by --mode, sets it as the command would parse it, then
+// runs Complete and Validate as the command does before it starts
+// anything. A flag that acts in the mode must validate (and, where the
+// table says how, change the options or the configuration); any other flag
+// must be refused with an error naming the flag and the mode.
 func TestEveryFlagActsOrIsRefused(t *testing.T) {
 	if os.Getenv("KUBERNETES_SERVICE_HOST") != "" {
 		t.Setenv("KUBERNETES_SERVICE_HOST", "")
@@ -395,14 +464,26 @@ func TestEveryFlagActsOrIsRefused(t *testing.T) {
 		if tc.modes == notAnOption {
 			continue
 		}
-		for _, mode := range []string{modeStandalone, modeAggregated} {
-			t.Run(name+"/"+mode, func(t *testing.T) {
+		for _, run := range modeRuns {
+			mode := run.mode
+			t.Run(name+"/"+run.name, func(t *testing.T) {
 				tmp := t.TempDir()
-				args := []string{"--data-dir=" + tmp}
-				if mode == modeAggregated {
-					args = append(args, "--kubeconfig=/nonexistent/kubeconfig")
+				args := append([]string{"--data-dir=" + tmp}, run.args...)
+				for _, arg := range tc.with {
+					if strings.Contains(arg, "$CERTDIR") {
+						// A cert dir with an etcd CA that replicas share
+						// (Complete only looks for it).
+						dir := t.TempDir()
+						if err := os.MkdirAll(filepath.Join(dir, "etcd"), 0o700); err != nil {
+							t.Fatal(err)
+						}
+						if err := os.WriteFile(filepath.Join(dir, "etcd", "ca.crt"), nil, 0o600); err != nil {
+							t.Fatal(err)
+						}
+						arg = strings.ReplaceAll(arg, "$CERTDIR", dir)
+					}
+					args = append(args, arg)
 				}
-				args = append(args, tc.with...)
 				value := strings.ReplaceAll(tc.value, "$TMP", t.TempDir())
 				if strings.Contains(value, "$FILE") {
 					file := filepath.Join(t.TempDir(), "file")
@@ -421,8 +502,20 @@ func TestEveryFlagActsOrIsRefused(t *testing.T) {
 				if err := o.Complete(); err != nil {
 					t.Fatalf("Complete with %v: %v", args, err)
 				}
+				if tc.modes == selectsAggregated && slices.Contains(run.args, "--mode=standalone") {
+					// It contradicts --mode=standalone, which it cannot
+					// turn into aggregated mode.
+					contradiction := "--" + name + " contradicts --mode=standalone"
+					if !o.Standalone() {
+						t.Fatalf("--mode=standalone --%s: want standalone mode", name)
+					}
+					if err := o.Validate(); err == nil || !strings.Contains(err.Error(), contradiction) {
+						t.Fatalf("want Validate to refuse --%s with %q, got %v", name, contradiction, err)
+					}
+					return
+				}
 				if tc.modes == selectsAggregated {
-					// It acts in every mode: it is what selects aggregated mode.
+					// Under --mode=auto it is what selects aggregated mode.
 					if o.Standalone() {
 						t.Fatalf("--%s given: want aggregated mode", name)
 					}

@@ -22,7 +22,8 @@ limitations under the License.
 //	options.go     the options, their defaults, and Complete
 //	flags.go       the flags, in --help sections
 //	flag_modes.go  which flags act in which mode; the others are refused
-//	mode.go        standalone or aggregated
+//	mode.go        standalone or aggregated (--mode), and every place
+//	               the server could reach a cluster
 //	standalone.go, standalone_config.go, standalone_admission.go
 //	               a server without a Kubernetes cluster
 //	aggregated.go  a server behind kube-apiserver
@@ -64,8 +65,6 @@ const (
 	defaultWatchTerminationGracePeriod = 5 * time.Second
 	// defaultSecurePort is the HTTPS port when --secure-port is not given.
 	defaultSecurePort = 8443
-	// caCommonName names the CA a standalone server generates.
-	caCommonName = "wardle-ca"
 )
 
 // WardleServerOptions are everything the wardle-apiserver command can be
@@ -92,6 +91,11 @@ type WardleServerOptions struct {
 	// ComponentGlobalsRegistry holds feature gates and the emulated version.
 	ComponentGlobalsRegistry basecompatibility.ComponentGlobalsRegistry
 
+	// Mode is --mode: standalone, aggregated, or auto (the default), which
+	// chooses aggregated when a kubeconfig to a cluster is given or the
+	// server runs in one.
+	Mode string
+
 	// DataDir holds the embedded etcd's data, the generated certificates
 	// and admin.kubeconfig.
 	DataDir string
@@ -106,13 +110,21 @@ type WardleServerOptions struct {
 	// flags remembers the flag set, so Complete and Validate can tell a
 	// value the user gave from a default.
 	flags *pflag.FlagSet
-	// standalone is decided by Complete: no kubeconfig to a Kubernetes
-	// cluster is given and the server is not running in one.
+	// standalone is decided by Complete, from --mode (chooseMode).
 	standalone bool
+	// modeReason says why the mode is what it is, for the log.
+	modeReason string
+	// kubeconfigsGiven are the kubeconfig flags with a value, as given,
+	// before Complete fills any in from another.
+	kubeconfigsGiven []string
 	// embeddedEtcd is set by Complete when no --etcd-servers are given.
 	embeddedEtcd *embeddedetcd.Config
 	// ownClientCA is true when the client CA is the one this server generates.
 	ownClientCA bool
+	// certDirGiven is true when --cert-dir names the cert dir: it is the
+	// operator's, perhaps shared by replicas and read-only, and the server
+	// replaces nothing there (see ensureGivenCertDir).
+	certDirGiven bool
 }
 
 // NewWardleServerOptions returns the defaults: standalone, embedded etcd in
@@ -140,6 +152,7 @@ func NewWardleServerOptions(out, errOut io.Writer) *WardleServerOptions {
 			ResourceNamespace: metav1.NamespaceSystem,
 		},
 		ComponentGlobalsRegistry: compatibility.DefaultComponentGlobalsRegistry,
+		Mode:                     modeAuto,
 		DataDir:                  "./.wardle",
 		StdOut:                   out,
 		StdErr:                   errOut,
@@ -190,14 +203,17 @@ func (o *WardleServerOptions) Complete() error {
 	if err := o.ServerRunOptions.Complete(); err != nil {
 		return err
 	}
-	o.standalone = !o.clusterConfigured()
+	if err := o.chooseMode(); err != nil {
+		return err
+	}
 
 	serving := o.RecommendedOptions.SecureServing
 	if serving.MinTLSVersion == "" {
 		// Go's default today, made explicit so it cannot drift lower.
 		serving.MinTLSVersion = "VersionTLS12"
 	}
-	if serving.ServerCert.CertDirectory == "" {
+	o.certDirGiven = serving.ServerCert.CertDirectory != ""
+	if !o.certDirGiven {
 		serving.ServerCert.CertDirectory = filepath.Join(o.DataDir, "pki")
 	}
 

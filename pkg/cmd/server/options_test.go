@@ -26,6 +26,8 @@ import (
 	"testing"
 
 	"github.com/spf13/pflag"
+
+	"k8s.io/client-go/rest"
 )
 
 // parsedOptions returns options after parsing args as the command would,
@@ -139,11 +141,13 @@ func TestEtcdCertificateFlagsNeedEtcdServers(t *testing.T) {
 }
 
 func TestEmbeddedEtcdFlagsNeedEmbeddedEtcd(t *testing.T) {
-	flags := []string{"--embedded-etcd-quota-backend-bytes=1073741824", "--embedded-etcd-auto-compaction-mode=periodic", "--embedded-etcd-auto-compaction-retention=1h"}
+	flags := []string{"--embedded-etcd-quota-backend-bytes=1073741824", "--embedded-etcd-auto-compaction-mode=periodic", "--embedded-etcd-auto-compaction-retention=1h",
+		"--embedded-etcd-snapshot-interval=1h", "--embedded-etcd-snapshot-retention=3", "--embedded-etcd-snapshot-dir=/tmp/snapshots"}
 	for _, mode := range [][]string{nil, {"--kubeconfig=/nonexistent/kubeconfig"}} {
 		o := parsedOptions(t, append(append([]string{"--etcd-servers=https://127.0.0.1:2379"}, mode...), flags...)...)
 		err := o.Validate()
-		for _, flag := range []string{"--embedded-etcd-quota-backend-bytes", "--embedded-etcd-auto-compaction-mode", "--embedded-etcd-auto-compaction-retention"} {
+		for _, flag := range []string{"--embedded-etcd-quota-backend-bytes", "--embedded-etcd-auto-compaction-mode", "--embedded-etcd-auto-compaction-retention",
+			"--embedded-etcd-snapshot-interval", "--embedded-etcd-snapshot-retention", "--embedded-etcd-snapshot-dir"} {
 			if err == nil || !strings.Contains(err.Error(), flag+" has no effect with --etcd-servers") {
 				t.Errorf("%s with --etcd-servers %v: want an error naming it, got %v", flag, mode, err)
 			}
@@ -214,5 +218,152 @@ func TestValidateRefusesWhatStandaloneCannotDo(t *testing.T) {
 				t.Fatalf("Validate() = %v, want an error mentioning %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// fakeInCluster makes inClusterConfig return a configuration for host, as
+// in a pod, or rest.ErrNotInCluster when host is empty, for the rest of
+// the test. It returns how often the configuration was read.
+func fakeInCluster(t *testing.T, host string) *int {
+	t.Helper()
+	reads := new(int)
+	saved := inClusterConfig
+	inClusterConfig = func() (*rest.Config, error) {
+		*reads++
+		if host == "" {
+			return nil, rest.ErrNotInCluster
+		}
+		// Insecure: the tests' clusters have certificates of their own.
+		return &rest.Config{Host: host, BearerToken: "token", TLSClientConfig: rest.TLSClientConfig{Insecure: true}}, nil
+	}
+	t.Cleanup(func() { inClusterConfig = saved })
+	return reads
+}
+
+// completedOptions parses args as the command would and runs Complete,
+// returning its error.
+func completedOptions(t *testing.T, args ...string) (*WardleServerOptions, error) {
+	t.Helper()
+	o := NewWardleServerOptions(io.Discard, io.Discard)
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	o.AddFlags(fs)
+	if err := fs.Parse(append([]string{"--data-dir=" + t.TempDir()}, args...)); err != nil {
+		t.Fatal(err)
+	}
+	return o, o.Complete()
+}
+
+// TestModeRules checks each --mode value with and without the kubeconfig
+// flags, in and out of a cluster: the mode chosen, why, whether the
+// in-cluster configuration was read, and what Validate refuses.
+func TestModeRules(t *testing.T) {
+	const inCluster = "https://10.0.0.1:443"
+	cases := []struct {
+		name string
+		args []string
+		// cluster is the in-cluster configuration's host; empty: not in one.
+		cluster        string
+		wantStandalone bool
+		wantReason     string
+		// wantReads is whether Complete and Validate may read the
+		// in-cluster configuration.
+		wantReads bool
+		// wantErrs are what Validate must say; none: it must pass.
+		wantErrs []string
+	}{
+		{name: "auto, nothing", wantStandalone: true, wantReads: true,
+			wantReason: "auto: no --kubeconfig, --authentication-kubeconfig or --authorization-kubeconfig, and not in a cluster (" + rest.ErrNotInCluster.Error() + ")"},
+		{name: "auto in a cluster", cluster: inCluster, wantReads: true,
+			wantReason: "auto: running in a Kubernetes cluster (in-cluster configuration for https://10.0.0.1:443)"},
+		{name: "auto, --kubeconfig", args: []string{"--kubeconfig=/nonexistent/kubeconfig"}, cluster: inCluster,
+			wantReason: "auto: --kubeconfig given"},
+		{name: "auto, authn and authz kubeconfigs", args: []string{"--authentication-kubeconfig=/a", "--authorization-kubeconfig=/b"},
+			wantReason: "auto: --authentication-kubeconfig, --authorization-kubeconfig given"},
+		{name: "explicit auto", args: []string{"--mode=auto"}, cluster: inCluster, wantReads: true,
+			wantReason: "auto: running in a Kubernetes cluster"},
+
+		{name: "standalone", args: []string{"--mode=standalone"}, wantStandalone: true, wantReason: "chosen by --mode"},
+		{name: "standalone in a cluster", args: []string{"--mode=standalone"}, cluster: inCluster, wantStandalone: true, wantReason: "chosen by --mode"},
+		{name: "standalone with the kubeconfig flags", cluster: inCluster, wantStandalone: true, wantReason: "chosen by --mode",
+			args: []string{"--mode=standalone", "--kubeconfig=/k", "--authentication-kubeconfig=/a", "--authorization-kubeconfig=/b"},
+			wantErrs: []string{
+				"--kubeconfig contradicts --mode=standalone: a standalone server talks to no Kubernetes cluster; leave --kubeconfig out, or use --mode=aggregated",
+				"--authentication-kubeconfig contradicts --mode=standalone",
+				"--authorization-kubeconfig contradicts --mode=standalone",
+			}},
+		{name: "standalone with an aggregated-only flag", args: []string{"--mode=standalone", "--authentication-skip-lookup"}, cluster: inCluster,
+			wantStandalone: true, wantReason: "chosen by --mode",
+			wantErrs: []string{"--authentication-skip-lookup has no effect in standalone mode (it applies to aggregated mode only"}},
+
+		{name: "aggregated in a cluster", args: []string{"--mode=aggregated"}, cluster: inCluster, wantReads: true, wantReason: "chosen by --mode"},
+		{name: "aggregated, --kubeconfig", args: []string{"--mode=aggregated", "--kubeconfig=/nonexistent/kubeconfig"}, wantReason: "chosen by --mode"},
+		{name: "aggregated without a cluster", args: []string{"--mode=aggregated"}, wantReads: true, wantReason: "chosen by --mode",
+			wantErrs: []string{"--mode=aggregated needs a cluster: give --kubeconfig or run in a cluster (the core API, delegated authentication, " +
+				"delegated authorization would come from the in-cluster configuration, which is not available: " + rest.ErrNotInCluster.Error() + ")"}},
+		{name: "aggregated, --authentication-kubeconfig only", args: []string{"--mode=aggregated", "--authentication-kubeconfig=/a"},
+			wantReads: true, wantReason: "chosen by --mode",
+			wantErrs: []string{"(the core API, delegated authorization would come from the in-cluster configuration"}},
+		{name: "aggregated with a standalone-only flag", args: []string{"--mode=aggregated", "--token-auth-file=/t"}, cluster: inCluster,
+			wantReads: true, wantReason: "chosen by --mode",
+			wantErrs: []string{"--token-auth-file has no effect in aggregated mode (it applies to standalone mode only"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			reads := fakeInCluster(t, tc.cluster)
+			o, err := completedOptions(t, tc.args...)
+			if err != nil {
+				t.Fatalf("Complete: %v", err)
+			}
+			if o.Standalone() != tc.wantStandalone {
+				t.Errorf("standalone = %v, want %v", o.Standalone(), tc.wantStandalone)
+			}
+			if !strings.HasPrefix(o.modeReason, tc.wantReason) {
+				t.Errorf("reason = %q, want %q", o.modeReason, tc.wantReason)
+			}
+			err = o.Validate()
+			if *reads > 0 && !tc.wantReads {
+				t.Errorf("the in-cluster configuration was read %d times; want never", *reads)
+			}
+			if len(tc.wantErrs) == 0 && err != nil {
+				t.Errorf("Validate: %v", err)
+			}
+			for _, want := range tc.wantErrs {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("Validate() = %v, want %q", err, want)
+				}
+			}
+		})
+	}
+}
+
+func TestModeStandaloneDropsTheCluster(t *testing.T) {
+	fakeInCluster(t, "https://10.0.0.1:443")
+	o, err := completedOptions(t, "--mode=standalone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro := o.RecommendedOptions
+	if ro.CoreAPI != nil {
+		t.Error("--mode=standalone: the core API options must be gone, or the library reads the in-cluster configuration")
+	}
+	if ro.Authentication.RemoteKubeConfigFile != "" || ro.Authorization.RemoteKubeConfigFile != "" {
+		t.Error("--mode=standalone: no delegated authentication or authorization kubeconfig")
+	}
+	if !slices.Equal(o.Controllers, []string{"*"}) {
+		t.Errorf("controllers = %v, want standalone's (*)", o.Controllers)
+	}
+}
+
+func TestModeInvalidValueRefused(t *testing.T) {
+	reads := fakeInCluster(t, "")
+	for _, value := range []string{"bogus", "", "Standalone"} {
+		_, err := completedOptions(t, "--mode="+value)
+		want := "--mode=" + value + ": the mode must be one of auto, standalone, aggregated"
+		if err == nil || err.Error() != want {
+			t.Errorf("--mode=%s: Complete() = %v, want %q", value, err, want)
+		}
+	}
+	if *reads != 0 {
+		t.Errorf("an invalid --mode read the in-cluster configuration %d times", *reads)
 	}
 }

@@ -51,6 +51,9 @@ type PreparedServer struct {
 // Prepare does, in this order, everything that starts a process, opens a
 // listener or writes a file, around Config which only builds:
 //
+//  0. with --mode=aggregated, it checks that the cluster answers
+//     (checkClusterReachable), before it touches anything, so that a server
+//     without one fails at once and says where it tried;
 //  1. it creates --data-dir and locks it, before anything else there: a
 //     second server on the same data dir fails at once, naming the pid of
 //     the first, instead of blocking on the embedded etcd's database or
@@ -73,6 +76,14 @@ type PreparedServer struct {
 func (o *WardleServerOptions) Prepare(ctx context.Context) (_ *PreparedServer, err error) {
 	o.logMode()
 	apiserver.BoundErrorLogs()
+	if o.Mode == modeAggregated {
+		// Not for --mode=auto, which keeps the library's own behaviour
+		// (and, with --authentication-tolerate-lookup-failure, may start
+		// without the cluster).
+		if err := o.checkClusterReachable(ctx); err != nil {
+			return nil, err
+		}
+	}
 	var stack closers
 	defer func() {
 		if err != nil {
@@ -97,10 +108,16 @@ func (o *WardleServerOptions) Prepare(ctx context.Context) (_ *PreparedServer, e
 	var etcd *embeddedetcd.Server
 	if o.embeddedEtcd != nil {
 		etcd = embeddedetcd.New(o.embeddedEtcd)
-		// Not cancelled by ctx: a signal during the start is acted on once
-		// the server runs, which then stops at once, as it always did. Run
-		// bounds the start by a minute.
-		if err := etcd.Run(context.WithoutCancel(ctx)); err != nil {
+		// A single member: not cancelled by ctx, a signal during the start
+		// is acted on once the server runs, which then stops at once, as it
+		// always did; Run bounds the start by a minute. A member of a
+		// cluster waits for a quorum for as long as it takes, so a signal
+		// ends the wait.
+		start := context.WithoutCancel(ctx)
+		if o.embeddedEtcd.Cluster != nil {
+			start = ctx
+		}
+		if err := etcd.Run(start); err != nil {
 			return nil, err
 		}
 		stack.push("the embedded etcd", func() error { etcd.Close(); return nil })

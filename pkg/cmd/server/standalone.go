@@ -41,9 +41,10 @@ func (o *WardleServerOptions) completeStandalone() {
 	if o.ServiceAccounts.SigningKeyFile == "" {
 		o.ServiceAccounts.SigningKeyFile = filepath.Join(ro.SecureServing.ServerCert.CertDirectory, "sa.key")
 	}
-	// Replicas can only share an external etcd; alone on the embedded one,
-	// a server need not wait for a Lease after a crash.
+	// Replicas share an external etcd, or one embedded etcd cluster; alone
+	// on its own embedded etcd, a server need not wait for a Lease after a
+	// crash.
 	if !o.userSet("leader-elect") {
-		o.LeaderElection.LeaderElect = o.embeddedEtcd == nil
+		o.LeaderElection.LeaderElect = o.embeddedEtcd == nil || o.embeddedEtcd.Cluster != nil
 	}
 }

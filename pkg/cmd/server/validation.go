@@ -46,6 +46,8 @@ func (o *WardleServerOptions) Validate() error {
 	case "VersionTLS10", "VersionTLS11":
 		errs = append(errs, fmt.Errorf("--tls-min-version %s is too old: the minimum is VersionTLS12", o.RecommendedOptions.SecureServing.MinTLSVersion))
 	}
+	// What contradicts --mode (mode.go).
+	errs = append(errs, o.validateMode()...)
 	// Flags given that do nothing in this mode (see flag_modes.go).
 	errs = append(errs, o.flagsWithoutEffect()...)
 	if o.DataDir == "" {
