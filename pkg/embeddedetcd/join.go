@@ -71,7 +71,7 @@ func (c *Config) joinIfReplaced(ctx context.Context, cfg *embed.Config) error {
 		klog.InfoS("No other member of the embedded etcd cluster answers: founding it with the others", "member", cl.Self.Name, "initialCluster", cl.initialCluster())
 		return nil
 	}
-	defer client.Close() //nolint:errcheck // nothing to do about it
+	defer client.Close()
 
 	ctx, cancel := context.WithTimeout(ctx, joinTimeout)
 	defer cancel()

@@ -158,7 +158,7 @@ func (s *Server) runChores(ctx context.Context) {
 	endpoint := s.config.ClientURL.String()
 	s.defragmentIfMostlyFree(ctx, client, endpoint)
 	go func() {
-		defer client.Close() //nolint:errcheck // nothing to do about it
+		defer client.Close()
 		s.reclaimSpace(ctx, client, endpoint)
 	}()
 }

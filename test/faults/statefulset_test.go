@@ -225,8 +225,7 @@ func renderStatefulSet(t *testing.T, dir string) []*replica {
 	ip := func(i int) string { return fmt.Sprint(subnet, i+1) }
 
 	var sts appsv1.StatefulSet
-	out, err := exec.Command("kubectl", "kustomize", kustomization).Output()
-	if err == nil {
+	if err := exec.Command("kubectl", "kustomize", kustomization).Run(); err == nil {
 		t.Fatal("artifacts/standalone rendered without the PKI; pki create should be needed first")
 	}
 	pki := filepath.Join(kustomization, "pki")
@@ -235,7 +234,8 @@ func renderStatefulSet(t *testing.T, dir string) []*replica {
 		"--server", "https://"+net.JoinHostPort(ip(0), "8443")).CombinedOutput(); err != nil {
 		t.Fatalf("pki create: %v\n%s", err, out)
 	}
-	if out, err = exec.Command("kubectl", "kustomize", kustomization).Output(); err != nil {
+	out, err := exec.Command("kubectl", "kustomize", kustomization).Output()
+	if err != nil {
 		t.Fatalf("kubectl kustomize artifacts/standalone: %v", err)
 	}
 	for _, doc := range bytes.Split(out, []byte("\n---\n")) {
@@ -397,7 +397,7 @@ func expectOneCluster(t *testing.T, replicas []*replica, pki string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer client.Close() //nolint:errcheck // a test's client
+	defer client.Close()
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	put, err := client.Put(ctx, "/faults/barrier", time.Now().String())
